@@ -1,0 +1,361 @@
+/* file.c — reading hostile files, writing files atomically. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/crypto.h>
+
+#include "internal.h"
+
+void
+pki_buf_free(struct pki_buf *buf)
+{
+	if (buf == NULL)
+		return;
+	pki_freezero(buf->data, buf->cap);
+	buf->data = NULL;
+	buf->len = buf->cap = 0;
+}
+
+/* Grows buf to hold need bytes plus a NUL; moves through a wiped copy so
+ * that key material never lingers in a freed block. */
+static int
+buf_reserve(struct pki_buf *buf, size_t need, struct pki_err *err)
+{
+	unsigned char *nd;
+	size_t ncap;
+
+	if (need >= SIZE_MAX / 2)
+		return pki_err_nomem(err);
+	if (need + 1 <= buf->cap)
+		return 0;
+	ncap = buf->cap ? buf->cap : 256;
+	while (ncap < need + 1)
+		ncap *= 2;
+	nd = malloc(ncap);
+	if (nd == NULL)
+		return pki_err_nomem(err);
+	if (buf->data != NULL)
+		memcpy(nd, buf->data, buf->len);
+	pki_freezero(buf->data, buf->cap);
+	buf->data = nd;
+	buf->cap = ncap;
+	return 0;
+}
+
+int
+pki_buf_append(struct pki_buf *buf, const void *data, size_t len, struct pki_err *err)
+{
+	if (buf_reserve(buf, buf->len + len, err) != 0)
+		return -1;
+	if (len > 0)
+		memcpy(buf->data + buf->len, data, len);
+	buf->len += len;
+	buf->data[buf->len] = '\0';
+	return 0;
+}
+
+int
+pki_buf_printf(struct pki_buf *buf, struct pki_err *err, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return pki_err_set(err, PKI_E_INVALID, "cannot format output");
+	if (buf_reserve(buf, buf->len + (size_t)n, err) != 0)
+		return -1;
+	va_start(ap, fmt);
+	(void)vsnprintf((char *)buf->data + buf->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	buf->len += (size_t)n;
+	return 0;
+}
+
+static int
+read_fd(int fd, const char *path, const char *what, size_t cap, struct pki_buf *out,
+	struct pki_err *err)
+{
+	unsigned char chunk[8192];
+	ssize_t r;
+
+	for (;;) {
+		r = read(fd, chunk, sizeof(chunk));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			pki_err_set(err, PKI_E_IO, "%s '%s': cannot read: %s", what, path,
+				strerror(errno));
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		if ((size_t)r > cap - out->len) {
+			pki_err_set(err, PKI_E_LIMIT, "%s '%s': larger than %zu bytes",
+				what, path, cap);
+			goto fail;
+		}
+		if (pki_buf_append(out, chunk, (size_t)r, err) != 0)
+			goto fail;
+	}
+	gnutls_memset(chunk, 0, sizeof(chunk));
+	if (out->data == NULL && pki_buf_append(out, "", 0, err) != 0)
+		return -1;
+	return 0;
+fail:
+	gnutls_memset(chunk, 0, sizeof(chunk));
+	pki_buf_free(out);
+	return -1;
+}
+
+int
+pki_file_read(const char *path, const char *what, size_t cap, unsigned flags,
+	struct pki_buf *out, struct pki_err *err)
+{
+	struct stat st;
+	int fd = -1, ret = -1;
+
+	memset(out, 0, sizeof(*out));
+	if ((flags & PKI_READ_STDIN) && strcmp(path, "-") == 0)
+		return read_fd(STDIN_FILENO, "<stdin>", what, cap, out, err);
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			return pki_err_set(err, PKI_E_IO,
+				"%s '%s': is a symbolic link (refused)", what, path);
+		return pki_err_set(err, errno == ENOENT ? PKI_E_NOTFOUND : PKI_E_IO,
+			"%s '%s': cannot open: %s", what, path, strerror(errno));
+	}
+	if (fstat(fd, &st) != 0) {
+		pki_err_set(err, PKI_E_IO, "%s '%s': cannot stat: %s", what, path,
+			strerror(errno));
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		pki_err_set(err, PKI_E_IO, "%s '%s': is a directory, not a file", what, path);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		pki_err_set(err, PKI_E_IO, "%s '%s': not a regular file", what, path);
+		goto out;
+	}
+	if ((uintmax_t)st.st_size > cap) {
+		pki_err_set(err, PKI_E_LIMIT, "%s '%s': %jd bytes, larger than the %zu allowed",
+			what, path, (intmax_t)st.st_size, cap);
+		goto out;
+	}
+	if ((flags & PKI_READ_SECRET) && (st.st_mode & 077) != 0) {
+		pki_err_set(err, PKI_E_PERM,
+			"%s '%s': mode %04o lets group or others access a private key; "
+			"fix with: chmod 600 '%s'",
+			what, path, (unsigned)(st.st_mode & 07777), path);
+		goto out;
+	}
+	/* O_NONBLOCK only guarded the open against FIFOs */
+	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	ret = read_fd(fd, path, what, cap, out, err);
+out:
+	close(fd);
+	return ret;
+}
+
+int
+pki_file_exists(const char *path, struct pki_err *err)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0)
+		return 1;
+	if (errno == ENOENT)
+		return 0;
+	return pki_err_set(err, PKI_E_IO, "'%s': cannot stat: %s", path, strerror(errno));
+}
+
+int
+pki_path_join(char **out, const char *dir, const char *rel, struct pki_err *err)
+{
+	size_t dl = strlen(dir), rl = strlen(rel);
+	char *p;
+
+	*out = NULL;
+	while (dl > 1 && dir[dl - 1] == '/')
+		dl--;
+	if (dl + 1 + rl + 1 > PATH_MAX)
+		return pki_err_set(err, PKI_E_LIMIT, "path '%s/%s': too long", dir, rel);
+	p = malloc(dl + 1 + rl + 1);
+	if (p == NULL)
+		return pki_err_nomem(err);
+	memcpy(p, dir, dl);
+	p[dl] = '/';
+	memcpy(p + dl + 1, rel, rl + 1);
+	*out = p;
+	return 0;
+}
+
+/* Splits path into a directory (".", or the part before the last '/') and
+ * the final name; both are copied into caller buffers of PATH_MAX. */
+static int
+split_path(const char *path, char *dir, char *base, struct pki_err *err)
+{
+	const char *slash = strrchr(path, '/');
+	size_t dl;
+
+	if (strlen(path) >= PATH_MAX)
+		return pki_err_set(err, PKI_E_LIMIT, "path '%s': too long", path);
+	if (slash == NULL) {
+		strcpy(dir, ".");
+		strcpy(base, path);
+	} else {
+		dl = (size_t)(slash - path);
+		if (dl == 0)
+			dl = 1; /* "/name" */
+		memcpy(dir, path, dl);
+		dir[dl] = '\0';
+		strcpy(base, slash + 1);
+	}
+	if (base[0] == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+		return pki_err_set(err, PKI_E_USAGE, "path '%s': does not name a file", path);
+	return 0;
+}
+
+static int
+mkdirs(const char *dir, struct pki_err *err)
+{
+	char tmp[PATH_MAX];
+	size_t i, len = strlen(dir);
+
+	if (len >= sizeof(tmp))
+		return pki_err_set(err, PKI_E_LIMIT, "path '%s': too long", dir);
+	memcpy(tmp, dir, len + 1);
+	for (i = 1; i <= len; i++) {
+		if (tmp[i] != '/' && tmp[i] != '\0')
+			continue;
+		tmp[i] = '\0';
+		if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+			return pki_err_set(err, PKI_E_IO, "directory '%s': cannot create: %s",
+				tmp, strerror(errno));
+		if (i < len)
+			tmp[i] = '/';
+	}
+	return 0;
+}
+
+int
+pki_file_write(const char *path, const void *data, size_t len, mode_t mode,
+	unsigned flags, struct pki_err *err)
+{
+	char dir[PATH_MAX], base[PATH_MAX], tmpname[NAME_MAX + 1];
+	const unsigned char *p = data;
+	unsigned char rnd[8];
+	struct stat st;
+	int dfd = -1, fd = -1, ret = -1, have_tmp = 0;
+	size_t off = 0;
+
+	if (split_path(path, dir, base, err) != 0)
+		return -1;
+	if ((flags & PKI_WRITE_MKDIRS) && mkdirs(dir, err) != 0)
+		return -1;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return pki_err_set(err, PKI_E_IO, "'%s': cannot open directory '%s': %s",
+			path, dir, strerror(errno));
+	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (S_ISLNK(st.st_mode)) {
+			pki_err_set(err, PKI_E_PERM,
+				"'%s': is a symbolic link; refusing to write through or replace it",
+				path);
+			goto out;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			pki_err_set(err, PKI_E_IO, "'%s': exists and is not a regular file", path);
+			goto out;
+		}
+		if (flags & PKI_WRITE_NOREPLACE) {
+			pki_err_set(err, PKI_E_EXISTS, "'%s': already exists", path);
+			goto out;
+		}
+	}
+	if (gnutls_rnd(GNUTLS_RND_NONCE, rnd, sizeof(rnd)) != 0) {
+		pki_err_set(err, PKI_E_CRYPTO, "'%s': no randomness for a temporary name", path);
+		goto out;
+	}
+	if (snprintf(tmpname, sizeof(tmpname), ".%.200s.tmp-%02x%02x%02x%02x%02x%02x%02x%02x",
+		    base, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6],
+		    rnd[7]) >= (int)sizeof(tmpname)) {
+		pki_err_set(err, PKI_E_LIMIT, "'%s': name too long", path);
+		goto out;
+	}
+	/* the final mode from the first instant: umask can only narrow it */
+	fd = openat(dfd, tmpname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0) {
+		pki_err_set(err, PKI_E_IO, "'%s': cannot create a temporary file in '%s': %s",
+			path, dir, strerror(errno));
+		goto out;
+	}
+	have_tmp = 1;
+	/* umask may have narrowed it; a key must never be wider than asked */
+	if (fchmod(fd, mode) != 0) {
+		pki_err_set(err, PKI_E_IO, "'%s': cannot set mode: %s", path, strerror(errno));
+		goto out;
+	}
+	while (off < len) {
+		ssize_t w = write(fd, p + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			pki_err_set(err, PKI_E_IO, "'%s': cannot write: %s", path, strerror(errno));
+			goto out;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) != 0) {
+		pki_err_set(err, PKI_E_IO, "'%s': cannot sync: %s", path, strerror(errno));
+		goto out;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		pki_err_set(err, PKI_E_IO, "'%s': cannot close: %s", path, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (flags & PKI_WRITE_NOREPLACE) {
+		if (renameat2(dfd, tmpname, dfd, base, RENAME_NOREPLACE) != 0) {
+			pki_err_set(err, errno == EEXIST ? PKI_E_EXISTS : PKI_E_IO,
+				"'%s': %s", path,
+				errno == EEXIST ? "already exists" : strerror(errno));
+			goto out;
+		}
+	} else if (renameat(dfd, tmpname, dfd, base) != 0) {
+		pki_err_set(err, PKI_E_IO, "'%s': cannot rename into place: %s", path,
+			strerror(errno));
+		goto out;
+	}
+	have_tmp = 0;
+	if (fsync(dfd) != 0) {
+		pki_err_set(err, PKI_E_IO, "'%s': cannot sync directory '%s': %s", path, dir,
+			strerror(errno));
+		goto out;
+	}
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (have_tmp)
+		(void)unlinkat(dfd, tmpname, 0);
+	if (dfd >= 0)
+		close(dfd);
+	return ret;
+}

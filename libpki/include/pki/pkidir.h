@@ -1,0 +1,26 @@
+/*
+ * pkidir.h — a kubeadm PKI directory checked against its profiles.
+ */
+#ifndef PKI_PKIDIR_H
+#define PKI_PKIDIR_H
+
+#include <time.h>
+
+#include <pki/cert.h>
+#include <pki/error.h>
+#include <pki/kubeadm.h>
+#include <pki/profile.h>
+
+/*
+ * Checks every certificate of the set found in cert_dir and kc_dir: it
+ * chains to the right CA, its key usage and extended key usages are exactly
+ * the profile's, subject and SANs fit (against cfg when given, else the
+ * profile's fixed parts), the private key on disk matches, the kubeconfigs'
+ * CA data equals ca.crt. Each problem is added to *findings as one line
+ * "<file>: <problem>". Returns -1 only when the check itself cannot run.
+ */
+int pki_pkidir_verify(const struct pki_profile_set *set, const char *cert_dir,
+	const char *kc_dir, const struct pki_kubeadm *cfg, unsigned flags, time_t now,
+	struct pki_names *findings, struct pki_err *err) PKI_WUR;
+
+#endif
