@@ -1,6 +1,8 @@
 /* duration.c — durations in and out. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <pki/duration.h>
 
@@ -80,4 +82,21 @@ pki_duration_short(int64_t s, char out[16])
 		return;
 	}
 	(void)snprintf(out, 16, "%lldy", (long long)(hours / 24 / 365));
+}
+
+int
+pki_now(int64_t *out, struct pki_err *err)
+{
+	const char *s = getenv("KPKI_NOW");
+	uint64_t v;
+
+	if (s == NULL || *s == '\0') {
+		*out = (int64_t)time(NULL);
+		return 0;
+	}
+	if (pki_parse_u64(s, 0, (uint64_t)INT64_MAX / 2, &v) != 0)
+		return pki_err_set(err, PKI_E_USAGE,
+			"KPKI_NOW '%.40s': not a number of seconds since 1970", s);
+	*out = (int64_t)v;
+	return 0;
 }

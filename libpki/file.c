@@ -359,3 +359,45 @@ out:
 		close(dfd);
 	return ret;
 }
+
+int
+pki_stdio_ensure(struct pki_err *err)
+{
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++) {
+		int nfd;
+
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		nfd = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+		if (nfd < 0)
+			return pki_err_set(err, PKI_E_IO, "'/dev/null': cannot open: %s",
+				strerror(errno));
+		if (nfd != fd) {
+			/* the lowest free fd is the closed one: cannot happen */
+			close(nfd);
+			return pki_err_set(err, PKI_E_IO, "cannot reopen standard descriptor %d", fd);
+		}
+	}
+	return 0;
+}
+
+int
+pki_write_all(int fd, const void *data, size_t len, const char *what, struct pki_err *err)
+{
+	const unsigned char *p = data;
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t w = write(fd, p + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return pki_err_set(err, PKI_E_IO, "%s: cannot write: %s", what,
+				strerror(errno));
+		off += (size_t)w;
+	}
+	return 0;
+}

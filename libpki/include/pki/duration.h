@@ -24,4 +24,10 @@ int pki_duration_parse(const char *s, const char *what, int64_t *seconds,
  */
 void pki_duration_short(int64_t seconds, char out[16]);
 
+/*
+ * The current time, or the one in $KPKI_NOW (seconds since the epoch) so
+ * that reports can be reproduced. A malformed $KPKI_NOW is an error.
+ */
+int pki_now(int64_t *out, struct pki_err *err) PKI_WUR;
+
 #endif

@@ -66,4 +66,12 @@ int pki_file_exists(const char *path, struct pki_err *err) PKI_WUR;
 int pki_path_join(char **out, const char *dir, const char *rel,
 	struct pki_err *err) PKI_WUR;
 
+/* Opens /dev/null on any of fds 0, 1, 2 that is closed, so that no file
+ * the tool opens later can land on them. */
+int pki_stdio_ensure(struct pki_err *err) PKI_WUR;
+
+/* Writes all of data to fd (loops over short writes and EINTR). */
+int pki_write_all(int fd, const void *data, size_t len, const char *what,
+	struct pki_err *err) PKI_WUR;
+
 #endif

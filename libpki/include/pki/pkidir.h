@@ -10,6 +10,7 @@
 #include <pki/error.h>
 #include <pki/kubeadm.h>
 #include <pki/profile.h>
+#include <pki/report.h>
 
 /*
  * Checks every certificate of the set found in cert_dir and kc_dir: it
@@ -22,5 +23,9 @@
 int pki_pkidir_verify(const struct pki_profile_set *set, const char *cert_dir,
 	const char *kc_dir, const struct pki_kubeadm *cfg, unsigned flags, time_t now,
 	struct pki_names *findings, struct pki_err *err) PKI_WUR;
+
+/* Renders findings: one line each, or {"problems": [...]} in JSON/YAML. */
+int pki_pkidir_render_findings(const struct pki_names *findings, enum pki_format fmt,
+	struct pki_buf *out, struct pki_err *err) PKI_WUR;
 
 #endif

@@ -1,0 +1,89 @@
+# --verify holds every certificate against its profile and finds each fault
+# a CA team gets wrong by hand.
+. "$KPKI_E2E/lib.sh"
+
+sh "$E2E/mkpki.sh" base
+cfg="--config $E2E/cluster.yaml"
+
+check() { # check DIR — verify with the cluster's configuration
+	expect_status "$1" kpki-inspect --verify --cert-dir "$2/pki" --kubeconfig-dir "$2/kubeconfig" $cfg
+}
+
+check 0 base
+[ ! -s out ] || die "clean tree has findings: $(cat out)"
+# without a configuration only fixed names are known; still clean
+expect_status 0 kpki-inspect --verify --cert-dir base/pki --kubeconfig-dir base/kubeconfig
+
+fresh() { rm -rf "$1" && cp -a base "$1" && MKPKI_LIB=1 . "$E2E/mkpki.sh" && mkpki_init "$1"; }
+
+# signed by the wrong CA
+fresh wrongca
+leaf "$pki/apiserver-kubelet-client" front-proxy-ca \
+	"/O=kubeadm:cluster-admins/CN=kube-apiserver-kubelet-client" clientAuth "" 20261231235500Z
+check 3 wrongca
+expect_grep "wrongca/pki/apiserver-kubelet-client.crt: does not chain to CA 'ca'" out
+[ "$(wc -l <out)" -eq 1 ] || die "one finding expected: $(cat out)"
+
+# a missing extended key usage (etcd needs clientAuth on its server cert)
+fresh noeku
+leaf "$pki/etcd/server" etcd/ca "/CN=cp-1" serverAuth \
+	"DNS:cp-1,DNS:localhost,IP:10.0.0.10,IP:127.0.0.1,IP:0:0:0:0:0:0:0:1" 20261231235500Z
+check 3 noeku
+expect_grep "noeku/pki/etcd/server.crt: extended key usage is [server-auth], the profile 'etcd-server' wants [server-auth, client-auth]" out
+
+# an extra extended key usage
+fresh extraeku
+leaf "$pki/front-proxy-client" front-proxy-ca "/CN=front-proxy-client" clientAuth,serverAuth "" 20261231235500Z
+check 3 extraeku
+expect_grep "extraeku/pki/front-proxy-client.crt: extended key usage is [client-auth, server-auth], the profile 'front-proxy-client' wants [client-auth]" out
+
+# the wrong O (kubeadm < 1.29 used system:masters)
+fresh wrongo
+leaf "$pki/apiserver-kubelet-client" ca "/O=system:masters/CN=kube-apiserver-kubelet-client" \
+	clientAuth "" 20261231235500Z
+check 3 wrongo
+expect_grep "wrongo/pki/apiserver-kubelet-client.crt: subject O is ['system:masters'], the profile 'apiserver-kubelet-client' wants ['kubeadm:cluster-admins']" out
+# the v1.22 set wants that O (its other differences remain findings)
+expect_status 3 kpki-inspect --verify --profiles kubeadm-v1.22 --cert-dir wrongo/pki \
+	--kubeconfig-dir /nonexistent $cfg
+expect_no_grep "apiserver-kubelet-client" out
+
+# a missing SAN
+fresh nosan
+leaf "$pki/apiserver" ca "/CN=kube-apiserver" serverAuth \
+	"DNS:cp-1,DNS:kubernetes,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,DNS:k8s.example.internal,DNS:api.example.internal,IP:10.96.0.1,IP:10.0.0.10,IP:10.0.0.100" \
+	20261231235500Z rsa
+check 3 nosan
+expect_grep "nosan/pki/apiserver.crt: missing DNS SAN 'kubernetes.default'" out
+expect_status 3 kpki-inspect --verify --cert-dir nosan/pki --kubeconfig-dir nosan/kubeconfig
+expect_grep "missing DNS SAN 'kubernetes.default'" out
+
+# a key that does not match its certificate
+fresh badkey
+openssl ecparam -genkey -name prime256v1 -noout -out badkey/pki/front-proxy-client.key
+chmod 600 badkey/pki/front-proxy-client.key
+check 3 badkey
+expect_grep "badkey/pki/front-proxy-client.key: the private key does not match the certificate" out
+
+# kubeconfig CA data that differs from ca.crt
+fresh kcca
+other=$(base64 -w0 kcca/pki/front-proxy-ca.crt)
+sed -i "s|certificate-authority-data: .*|certificate-authority-data: $other|" kcca/kubeconfig/admin.conf
+check 3 kcca
+expect_grep "kcca/kubeconfig/admin.conf: certificate-authority-data differs from the CA certificate 'ca.crt'" out
+
+# a key readable by others is a finding with the fix
+fresh mode
+chmod 644 mode/pki/apiserver.key
+check 3 mode
+expect_grep "chmod 600" out
+
+# structured findings
+check 3 wrongca
+expect_status 3 kpki-inspect --verify --cert-dir wrongca/pki --kubeconfig-dir wrongca/kubeconfig $cfg -o json
+/usr/bin/python3 -c 'import json; d = json.load(open("out")); assert len(d["problems"]) == 1, d' ||
+	die "json findings"
+
+# nothing to verify is an error, not a pass
+expect_status 1 kpki-inspect --verify --cert-dir empty --kubeconfig-dir empty
+expect_grep "no certificate" err
