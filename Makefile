@@ -56,7 +56,7 @@ FUZZ_BINS := $(FUZZERS:%=$(B)/fuzz/%)
 HEADERS   := $(wildcard libpki/include/pki/*.h)
 
 STATIC_LIB := $(B)/libpki.a
-SHARED_LIB := $(B)/libpki.so.$(SOVERSION).$(VERSION)
+SHARED_LIB := $(B)/libpki.so.$(VERSION)
 SONAME     := libpki.so.$(SOVERSION)
 
 .PHONY: all check unit fuzz-replay e2e asan demo install uninstall clean deps
@@ -103,8 +103,14 @@ fuzz-replay: $(FUZZ_BINS)
 	@set -e; for f in $(FUZZERS); do \
 		echo "== $$f"; $(B)/fuzz/$$f fuzz/corpus/$${f#fuzz_}; done
 
+# The end-to-end tests run the tools as installed (into a staging root).
+STAGE := $(CURDIR)/$(B)/stage
 e2e: all
-	@$(TEST_ENV) sh tests/e2e/run.sh
+	@rm -rf $(STAGE)
+	@$(MAKE) --no-print-directory -s install DESTDIR=$(STAGE) PREFIX=/usr/local >/dev/null
+	@KPKI_TEMPLATES_DIR=$(STAGE)/usr/local/share/kpki/templates \
+		KPKI_TESTDATA=$(CURDIR)/tests/data KPKI_BIN=$(STAGE)/usr/local/bin \
+		KPKI_STAGE=$(STAGE) KPKI_TOP=$(CURDIR) sh tests/e2e/run.sh
 
 asan:
 	$(MAKE) B=build-asan SANITIZE=1 CFLAGS='-O1 -g' check

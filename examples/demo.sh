@@ -13,7 +13,10 @@ scratch=$(mktemp -d "${TMPDIR:-/tmp}/kpki-demo.XXXXXX")
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "1. a PKI tree for examples/kubeadm.yaml, made with openssl in $scratch"
-sh "$top/tests/e2e/mkpki.sh" "$scratch"
+# dated as kubeadm would date them today: from 5 minutes ago, 1 and 10 years
+stamp() { date -u -d "$1" +%Y%m%d%H%M%SZ; }
+MKPKI_START=$(stamp '-5 min') MKPKI_LEAF_END=$(stamp '+365 days') \
+	MKPKI_CA_END=$(stamp '+3650 days') sh "$top/tests/e2e/mkpki.sh" "$scratch"
 (cd "$scratch" && find pki kubeconfig -type f | sort | sed 's/^/   /')
 
 step "2. kpki-inspect: the expiration report, as kubeadm certs check-expiration prints it"

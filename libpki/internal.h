@@ -125,4 +125,94 @@ int pki_base64_decode(const char *s, size_t len, struct pki_buf *out,
 int pki_base64_encode(const unsigned char *data, size_t len, struct pki_buf *out,
 	struct pki_err *err) PKI_WUR;
 
+/* ---- names kubeadm accepts (kubeadm.c) -------------------------------- */
+
+/* 1 when s is an RFC 1123 subdomain as Kubernetes checks it (lower case,
+ * at most 253 bytes); with wildcard, "*." followed by one. */
+int pki_dns1123_subdomain(const char *s, int wildcard);
+/* Parses an IPv4 or IPv6 address into its canonical text (an IPv4-mapped
+ * IPv6 address as IPv4, as Go prints it). 0, or -1 when s is no address. */
+int pki_ip_canonical(const char *s, char out[46]) PKI_WUR;
+
+/* ---- keys, certificates, CSRs (key.c, cert.c, csr.c) ------------------- */
+
+#include <gnutls/abstract.h>
+#include <gnutls/x509.h>
+
+struct pki_key;
+struct pki_keyinfo;
+struct pki_cert;
+struct pki_csr;
+
+/* The GnuTLS objects behind the opaque types, borrowed, for modules that
+ * sign or build certificates. */
+gnutls_x509_privkey_t pki_key_gnutls(const struct pki_key *key);
+gnutls_x509_crt_t pki_cert_gnutls(const struct pki_cert *cert);
+gnutls_x509_crq_t pki_csr_gnutls(const struct pki_csr *csr);
+/* The DER the certificate was parsed from, borrowed. */
+const unsigned char *pki_cert_der(const struct pki_cert *cert, size_t *len);
+
+/* Describes a GnuTLS public key: algorithm, bits and curve by name. */
+void pki_pubkey_keyinfo(gnutls_pubkey_t pub, struct pki_keyinfo *info);
+/* Describes a DER SubjectPublicKeyInfo without GnuTLS, so that curves it
+ * cannot use are still named ("secp256k1"); "unknown" otherwise. */
+void pki_spki_keyinfo(const unsigned char *spki, size_t len, struct pki_keyinfo *info);
+/* SHA-256 over the DER SubjectPublicKeyInfo of pub, as pki_key_public_id(). */
+int pki_pubkey_id(gnutls_pubkey_t pub, unsigned char out[32], struct pki_err *err) PKI_WUR;
+/* The public key of a certificate or CSR: its description, and its id
+ * (as pki_key_public_id(), so that keys match certificates and CSRs). */
+void pki_cert_keyinfo(const struct pki_cert *cert, struct pki_keyinfo *info);
+void pki_csr_keyinfo(const struct pki_csr *csr, struct pki_keyinfo *info);
+int pki_cert_public_id(const struct pki_cert *cert, unsigned char out[32],
+	struct pki_err *err) PKI_WUR;
+int pki_csr_public_id(const struct pki_csr *csr, unsigned char out[32],
+	struct pki_err *err) PKI_WUR;
+
+/*
+ * Reads the DER TLV at the start of p[0..len): a low-form tag, definite
+ * length in shortest form. Sets the tag, the header length and the content
+ * length (which fits in len). Returns 0, or -1 when malformed.
+ */
+int pki_der_tlv(const unsigned char *p, size_t len, unsigned *tag, size_t *hlen,
+	size_t *clen) PKI_WUR;
+
+/* One PEM block (RFC 7468) found in a text. */
+struct pki_pem {
+	char label[64];			/* "CERTIFICATE", "RSA PRIVATE KEY", ... */
+	const unsigned char *body;	/* the text between BEGIN and END lines */
+	size_t body_len;
+	int has_headers;		/* RFC 1421 headers ("Proc-Type: 4,ENCRYPTED") */
+};
+
+/*
+ * Finds the next PEM block in data at or after *pos and moves *pos past it.
+ * Returns 1 when found, 0 when there is none, -1 (with err, prefixed by
+ * `what`) when a block is malformed or unterminated.
+ */
+int pki_pem_next(const unsigned char *data, size_t len, size_t *pos,
+	struct pki_pem *blk, const char *what, struct pki_err *err) PKI_WUR;
+/* Decodes a block's base64 body (line breaks and blanks ignored). */
+int pki_pem_decode(const struct pki_pem *blk, const char *what, struct pki_buf *out,
+	struct pki_err *err) PKI_WUR;
+/* What a PEM label or a DER input holds, for "is a ..., not a ..." messages:
+ * "a certificate", "a certificate request", "a private key", "a public key",
+ * or NULL. */
+const char *pki_pem_label_kind(const char *label);
+const char *pki_der_kind(const unsigned char *der, size_t len);
+
+/* Fills what certificates and CSRs share (one of crt and crq is NULL):
+ * subject, CN, O, SANs, extensions, key usages, basic constraints, key
+ * identifiers, signature algorithm. `what` starts messages. */
+struct pki_x509info;
+int pki_x509info_common(gnutls_x509_crt_t crt, gnutls_x509_crq_t crq, const char *what,
+	struct pki_x509info *info, struct pki_err *err) PKI_WUR;
+
+/* Copies s[0..len) into a new string; text that is not clean UTF-8 (NUL or
+ * control bytes) is escaped as \xHH so that it cannot pass for a clean name. */
+char *pki_strdup_clean(const char *s, size_t len, struct pki_err *err);
+
+/* Go's text/tabwriter as kubeadm sets it up (minwidth 10, padding 3,
+ * spaces), for its tables (report.c). */
+int pki_tabwriter(const char *in, size_t len, struct pki_buf *out, struct pki_err *err) PKI_WUR;
+
 #endif

@@ -4,7 +4,8 @@
 #   DIR/pki/...           certificates and keys as kubeadm lays them out
 #   DIR/kubeconfig/*.conf kubeconfigs with embedded client certificates
 # The cluster matches tests/e2e/cluster.yaml (node cp-1, 10.0.0.10, ...).
-# Dates can be changed with END_<name>=YYYYMMDDHHMMSSZ in the environment.
+# Dates can be changed with END_<name>=YYYYMMDDHHMMSSZ in the environment,
+# and all of them with MKPKI_START, MKPKI_LEAF_END and MKPKI_CA_END.
 set -eu
 
 # Sourced with MKPKI_LIB=1, only the functions are defined: mkpki_init DIR
@@ -20,9 +21,9 @@ mkpki_init() {
 # openssl reads the whole configuration, ${ENV::...} included, every time
 export CA_CN=x EKU=clientAuth SANS=DNS:x
 
-START=20251231235500Z
-CA_END=20351229235500Z
-LEAF_END=20261231235500Z
+START=${MKPKI_START:-20251231235500Z}
+CA_END=${MKPKI_CA_END:-20351229235500Z}
+LEAF_END=${MKPKI_LEAF_END:-20261231235500Z}
 
 mkpki_cnf() {
 cat >"$db/openssl.cnf" <<CNF

@@ -59,7 +59,8 @@ struct pki_x509info {
 	struct pki_names org;	/* O values, in order */
 	struct pki_names dns;	/* DNS SANs, in order */
 	struct pki_names ip;	/* IP SANs as text (IPv6 compressed) */
-	struct pki_names other_san; /* other SANs as "email:..", "uri:..", "other" */
+	struct pki_names other_san; /* other SANs: "email:..", "uri:..", "othername:<oid>",
+				     * "dirname", "registeredid:<oid>", "other" */
 	char serial[64];	/* hex, colon-free, lower case (empty for a CSR) */
 	time_t not_before, not_after;
 	int has_ku, ku_critical;
