@@ -110,7 +110,8 @@ e2e: all
 	@$(MAKE) --no-print-directory -s install DESTDIR=$(STAGE) PREFIX=/usr/local >/dev/null
 	@KPKI_TEMPLATES_DIR=$(STAGE)/usr/local/share/kpki/templates \
 		KPKI_TESTDATA=$(CURDIR)/tests/data KPKI_BIN=$(STAGE)/usr/local/bin \
-		KPKI_STAGE=$(STAGE) KPKI_TOP=$(CURDIR) sh tests/e2e/run.sh
+		KPKI_STAGE=$(STAGE) KPKI_TOP=$(CURDIR) KPKI_LDFLAGS='$(LDHARDEN)' \
+		sh tests/e2e/run.sh
 
 asan:
 	$(MAKE) B=build-asan SANITIZE=1 CFLAGS='-O1 -g' check

@@ -218,5 +218,12 @@ out:
 	pki_profile_set_free(set);
 	pki_kubeadm_free(cfg);
 	poptFreeContext(pc);
+	/* popt hands out string arguments the caller owns */
+	free(o.cert_dir);
+	free(o.kc_dir);
+	free(o.config);
+	free(o.profiles);
+	free(o.output);
+	free(o.warn_within);
 	return status;
 }

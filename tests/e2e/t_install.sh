@@ -34,7 +34,8 @@ int main(void) {
 C
 PKG_CONFIG_PATH=$p/lib/pkgconfig
 export PKG_CONFIG_PATH
-cc -o use use.c -I"$p/include" -L"$p/lib" -lpki $(pkg-config --cflags gnutls) \
+# (under `make asan` the library needs the sanitizer runtime linked in too)
+cc ${KPKI_LDFLAGS:-} -o use use.c -I"$p/include" -L"$p/lib" -lpki $(pkg-config --cflags gnutls) \
 	$(pkg-config --libs gnutls libtasn1 yaml-0.1) || die "cannot build against libpki"
 [ "$(LD_LIBRARY_PATH=$p/lib ./use)" = 31708800 ] || die "program against libpki"
 pkg-config --modversion kpki >/dev/null || die "pkg-config kpki"
