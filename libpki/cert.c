@@ -1237,6 +1237,26 @@ src_sig_algo(const struct x509_src *s, char *out, size_t cap)
 	(void)snprintf(out, cap, "unknown");
 }
 
+/* Counts subject attributes other than CN and O. */
+static void
+src_count_other_attrs(const struct x509_src *s, struct pki_x509info *info)
+{
+	unsigned idx;
+
+	for (idx = 0; idx < X509_MAX_NAMES; idx++) {
+		char oid[128];
+		size_t sz = sizeof(oid);
+		int r = s->crt ? gnutls_x509_crt_get_dn_oid(s->crt, idx, oid, &sz) :
+				 gnutls_x509_crq_get_dn_oid(s->crq, idx, oid, &sz);
+
+		if (r == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+			break;
+		if (r < 0 || (strcmp(oid, GNUTLS_OID_X520_COMMON_NAME) != 0 &&
+				     strcmp(oid, GNUTLS_OID_X520_ORGANIZATION_NAME) != 0))
+			info->other_attrs++;
+	}
+}
+
 int
 pki_x509info_common(gnutls_x509_crt_t crt, gnutls_x509_crq_t crq, const char *what,
 	struct pki_x509info *info, struct pki_err *err)
@@ -1257,7 +1277,10 @@ pki_x509info_common(gnutls_x509_crt_t crt, gnutls_x509_crq_t crq, const char *wh
 		    err) != 0 ||
 	    src_sans(&s, tmp, info, err) != 0 || src_exts(&s, tmp, info, err) != 0)
 		goto out;
-	/* kubeadm reads one CN; with several, the first is the one kept */
+	/* kubeadm writes one CN; Go reads the last of several, others the first:
+	 * a count lets checks refuse the ambiguity instead of guessing */
+	info->cn_count = cns.n;
+	src_count_other_attrs(&s, info);
 	if (cns.n > 0) {
 		info->cn = cns.v[0];
 		cns.v[0] = NULL; /* transferred */
@@ -1368,7 +1391,13 @@ pki_cert_info(const struct pki_cert *cert, struct pki_x509info *info, struct pki
 			cert->what);
 		goto out;
 	}
-	hex_lower(serial, sz, info->serial);
+	/* the DER's sign octet is not part of the number (openssl, kubectl and
+	 * browsers print 00c3... as c3...) */
+	{
+		size_t skip = sz > 1 && serial[0] == 0 && (serial[1] & 0x80) ? 1 : 0;
+
+		hex_lower(serial + skip, sz - skip, info->serial);
+	}
 	info->not_before = gnutls_x509_crt_get_activation_time(cert->crt);
 	info->not_after = gnutls_x509_crt_get_expiration_time(cert->crt);
 	if (info->not_before == (time_t)-1 || info->not_after == (time_t)-1) {
@@ -1405,9 +1434,17 @@ pki_cert_verify_signed_by(const struct pki_cert *cert, const struct pki_cert *is
 			an = pki_strdup_clean((const char *)a.data, a.size, NULL);
 		if (gnutls_x509_crt_get_dn3(issuer->crt, &b, 0) == 0)
 			bn = pki_strdup_clean((const char *)b.data, b.size, NULL);
-		pki_err_set(err, PKI_E_INVALID,
-			"%s is not signed by '%s': its issuer '%s' is not the CA's subject '%s'",
-			cert->what, issuer->label, an ? an : "?", bn ? bn : "?");
+		if (an != NULL && bn != NULL && strcmp(an, bn) == 0)
+			/* GnuTLS also compares key identifiers: same name, other CA */
+			pki_err_set(err, PKI_E_INVALID,
+				"%s is not signed by '%s': its authority key identifier names "
+				"another CA of the same name '%s'",
+				cert->what, issuer->label, an);
+		else
+			pki_err_set(err, PKI_E_INVALID,
+				"%s is not signed by '%s': its issuer '%s' is not the CA's subject "
+				"'%s'",
+				cert->what, issuer->label, an ? an : "?", bn ? bn : "?");
 		goto out;
 	}
 	/* a v1 CA has no extensions; a v3 one must say it is a CA */

@@ -124,43 +124,48 @@ pki_file_read(const char *path, const char *what, size_t cap, unsigned flags,
 	struct pki_buf *out, struct pki_err *err)
 {
 	struct stat st;
-	int fd = -1, ret = -1;
+	char qpath[PKI_QPATH_MAX];
+	int fd = -1, ret = -1, nofollow = (flags & PKI_READ_SECRET) ? O_NOFOLLOW : 0;
 
 	memset(out, 0, sizeof(*out));
+	/* names of hostile files must not reach a terminal raw */
+	pki_text_sanitize(path, qpath, sizeof(qpath));
 	if ((flags & PKI_READ_STDIN) && strcmp(path, "-") == 0)
 		return read_fd(STDIN_FILENO, "<stdin>", what, cap, out, err);
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	/* a key is never read through a link; certificates and configurations
+	 * may be links, as kubeadm follows them */
+	fd = open(path, O_RDONLY | nofollow | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		if (errno == ELOOP)
 			return pki_err_set(err, PKI_E_IO,
-				"%s '%s': is a symbolic link (refused)", what, path);
+				"%s '%s': is a symbolic link (refused)", what, qpath);
 		return pki_err_set(err, errno == ENOENT ? PKI_E_NOTFOUND : PKI_E_IO,
-			"%s '%s': cannot open: %s", what, path, strerror(errno));
+			"%s '%s': cannot open: %s", what, qpath, strerror(errno));
 	}
 	if (fstat(fd, &st) != 0) {
-		pki_err_set(err, PKI_E_IO, "%s '%s': cannot stat: %s", what, path,
+		pki_err_set(err, PKI_E_IO, "%s '%s': cannot stat: %s", what, qpath,
 			strerror(errno));
 		goto out;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		pki_err_set(err, PKI_E_IO, "%s '%s': is a directory, not a file", what, path);
+		pki_err_set(err, PKI_E_IO, "%s '%s': is a directory, not a file", what, qpath);
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		pki_err_set(err, PKI_E_IO, "%s '%s': not a regular file", what, path);
+		pki_err_set(err, PKI_E_IO, "%s '%s': not a regular file", what, qpath);
 		goto out;
 	}
 	if ((uintmax_t)st.st_size > cap) {
 		pki_err_set(err, PKI_E_LIMIT, "%s '%s': %jd bytes, larger than the %zu allowed",
-			what, path, (intmax_t)st.st_size, cap);
+			what, qpath, (intmax_t)st.st_size, cap);
 		goto out;
 	}
 	if ((flags & PKI_READ_SECRET) && (st.st_mode & 077) != 0) {
 		pki_err_set(err, PKI_E_PERM,
 			"%s '%s': mode %04o lets group or others access a private key; "
 			"fix with: chmod 600 '%s'",
-			what, path, (unsigned)(st.st_mode & 07777), path);
+			what, qpath, (unsigned)(st.st_mode & 07777), path);
 		goto out;
 	}
 	/* O_NONBLOCK only guarded the open against FIFOs */
@@ -174,13 +179,15 @@ out:
 int
 pki_file_exists(const char *path, struct pki_err *err)
 {
+	char qpath[PKI_QPATH_MAX];
 	struct stat st;
 
 	if (lstat(path, &st) == 0)
 		return 1;
 	if (errno == ENOENT)
 		return 0;
-	return pki_err_set(err, PKI_E_IO, "'%s': cannot stat: %s", path, strerror(errno));
+	pki_text_sanitize(path, qpath, sizeof(qpath));
+	return pki_err_set(err, PKI_E_IO, "'%s': cannot stat: %s", qpath, strerror(errno));
 }
 
 int
@@ -257,12 +264,13 @@ pki_file_write(const char *path, const void *data, size_t len, mode_t mode,
 	unsigned flags, struct pki_err *err)
 {
 	char dir[PATH_MAX], base[PATH_MAX], tmpname[NAME_MAX + 1];
-	const unsigned char *p = data;
 	unsigned char rnd[8];
 	struct stat st;
 	int dfd = -1, fd = -1, ret = -1, have_tmp = 0;
-	size_t off = 0;
 
+	char qpath[PKI_QPATH_MAX];
+
+	pki_text_sanitize(path, qpath, sizeof(qpath));
 	if (split_path(path, dir, base, err) != 0)
 		return -1;
 	if ((flags & PKI_WRITE_MKDIRS) && mkdirs(dir, err) != 0)
@@ -270,82 +278,73 @@ pki_file_write(const char *path, const void *data, size_t len, mode_t mode,
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return pki_err_set(err, PKI_E_IO, "'%s': cannot open directory '%s': %s",
-			path, dir, strerror(errno));
+			qpath, dir, strerror(errno));
 	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (S_ISLNK(st.st_mode)) {
 			pki_err_set(err, PKI_E_PERM,
 				"'%s': is a symbolic link; refusing to write through or replace it",
-				path);
+				qpath);
 			goto out;
 		}
 		if (!S_ISREG(st.st_mode)) {
-			pki_err_set(err, PKI_E_IO, "'%s': exists and is not a regular file", path);
+			pki_err_set(err, PKI_E_IO, "'%s': exists and is not a regular file", qpath);
 			goto out;
 		}
 		if (flags & PKI_WRITE_NOREPLACE) {
-			pki_err_set(err, PKI_E_EXISTS, "'%s': already exists", path);
+			pki_err_set(err, PKI_E_EXISTS, "'%s': already exists", qpath);
 			goto out;
 		}
 	}
 	if (gnutls_rnd(GNUTLS_RND_NONCE, rnd, sizeof(rnd)) != 0) {
-		pki_err_set(err, PKI_E_CRYPTO, "'%s': no randomness for a temporary name", path);
+		pki_err_set(err, PKI_E_CRYPTO, "'%s': no randomness for a temporary name", qpath);
 		goto out;
 	}
 	if (snprintf(tmpname, sizeof(tmpname), ".%.200s.tmp-%02x%02x%02x%02x%02x%02x%02x%02x",
 		    base, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6],
 		    rnd[7]) >= (int)sizeof(tmpname)) {
-		pki_err_set(err, PKI_E_LIMIT, "'%s': name too long", path);
+		pki_err_set(err, PKI_E_LIMIT, "'%s': name too long", qpath);
 		goto out;
 	}
 	/* the final mode from the first instant: umask can only narrow it */
 	fd = openat(dfd, tmpname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0) {
 		pki_err_set(err, PKI_E_IO, "'%s': cannot create a temporary file in '%s': %s",
-			path, dir, strerror(errno));
+			qpath, dir, strerror(errno));
 		goto out;
 	}
 	have_tmp = 1;
 	/* umask may have narrowed it; a key must never be wider than asked */
 	if (fchmod(fd, mode) != 0) {
-		pki_err_set(err, PKI_E_IO, "'%s': cannot set mode: %s", path, strerror(errno));
+		pki_err_set(err, PKI_E_IO, "'%s': cannot set mode: %s", qpath, strerror(errno));
 		goto out;
 	}
-	while (off < len) {
-		ssize_t w = write(fd, p + off, len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			pki_err_set(err, PKI_E_IO, "'%s': cannot write: %s", path, strerror(errno));
-			goto out;
-		}
-		off += (size_t)w;
-	}
+	if (pki_write_all(fd, data, len, qpath, err) != 0)
+		goto out;
 	if (fsync(fd) != 0) {
-		pki_err_set(err, PKI_E_IO, "'%s': cannot sync: %s", path, strerror(errno));
+		pki_err_set(err, PKI_E_IO, "'%s': cannot sync: %s", qpath, strerror(errno));
 		goto out;
 	}
 	if (close(fd) != 0) {
 		fd = -1;
-		pki_err_set(err, PKI_E_IO, "'%s': cannot close: %s", path, strerror(errno));
+		pki_err_set(err, PKI_E_IO, "'%s': cannot close: %s", qpath, strerror(errno));
 		goto out;
 	}
 	fd = -1;
 	if (flags & PKI_WRITE_NOREPLACE) {
 		if (renameat2(dfd, tmpname, dfd, base, RENAME_NOREPLACE) != 0) {
 			pki_err_set(err, errno == EEXIST ? PKI_E_EXISTS : PKI_E_IO,
-				"'%s': %s", path,
+				"'%s': %s", qpath,
 				errno == EEXIST ? "already exists" : strerror(errno));
 			goto out;
 		}
 	} else if (renameat(dfd, tmpname, dfd, base) != 0) {
-		pki_err_set(err, PKI_E_IO, "'%s': cannot rename into place: %s", path,
+		pki_err_set(err, PKI_E_IO, "'%s': cannot rename into place: %s", qpath,
 			strerror(errno));
 		goto out;
 	}
 	have_tmp = 0;
 	if (fsync(dfd) != 0) {
-		pki_err_set(err, PKI_E_IO, "'%s': cannot sync directory '%s': %s", path, dir,
+		pki_err_set(err, PKI_E_IO, "'%s': cannot sync directory '%s': %s", qpath, dir,
 			strerror(errno));
 		goto out;
 	}

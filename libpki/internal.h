@@ -36,6 +36,8 @@ int pki_text_is_clean(const char *s, size_t len, int allow_tab);
 /* Copies s into out (cap bytes) with control bytes escaped as \xHH, for
  * messages that quote hostile input; truncates with "...". */
 void pki_text_sanitize(const char *s, char *out, size_t cap);
+/* Room for a sanitized path in a message. */
+#define PKI_QPATH_MAX 512
 
 /* Range-checked decimal parser for unsigned values: no sign, no blanks,
  * no leading zeros beyond "0", value in [min, max]. */
@@ -149,6 +151,8 @@ struct pki_csr;
 gnutls_x509_privkey_t pki_key_gnutls(const struct pki_key *key);
 gnutls_x509_crt_t pki_cert_gnutls(const struct pki_cert *cert);
 gnutls_x509_crq_t pki_csr_gnutls(const struct pki_csr *csr);
+/* The DER the CSR was parsed from, borrowed. */
+const unsigned char *pki_csr_der(const struct pki_csr *csr, size_t *len);
 /* The DER the certificate was parsed from, borrowed. */
 const unsigned char *pki_cert_der(const struct pki_cert *cert, size_t *len);
 

@@ -167,11 +167,15 @@ get_map(struct kctx *k, const struct pki_ynode *map, const char *key,
 	return pki_yget_map(map, key, 0, k->where, out, k->err);
 }
 
+static int bad_value(struct kctx *k, const struct pki_ynode *n, enum pki_errcode code,
+	const char *field, const char *value, const char *why);
+
 static int
 get_list(struct kctx *k, const struct pki_ynode *map, const char *key, const char *field,
 	struct pki_names *out)
 {
 	const struct pki_ynode *seq = NULL;
+	char canon[46];
 	size_t i;
 
 	if (map == NULL)
@@ -194,6 +198,11 @@ get_list(struct kctx *k, const struct pki_ynode *map, const char *key, const cha
 			return pki_err_set(k->err, PKI_E_PARSE,
 				"%s: line %u: %s: an entry holds control characters or invalid UTF-8",
 				k->where, it->line, field);
+		/* kubeadm's ValidateCertSANs refuses the whole configuration */
+		if (!pki_dns1123_subdomain(it->str, 0) && !pki_dns1123_subdomain(it->str, 1) &&
+		    pki_ip_canonical(it->str, canon) != 0)
+			return bad_value(k, it, PKI_E_INVALID, field, it->str,
+				"is not an IP address, an RFC 1123 subdomain or a wildcard subdomain");
 		if (pki_names_add(out, it->str, k->err) != 0)
 			return -1;
 	}
@@ -467,6 +476,19 @@ get_key_type(struct kctx *k, struct pki_kubeadm *cfg, const struct pki_ynode *cc
 
 	if (get_str(k, cc, "encryptionAlgorithm", &v, &n) != 0)
 		return -1;
+	if (v == NULL && !v1beta4) {
+		/* before v1beta4 the PublicKeysECDSA feature gate meant ECDSA P-256 */
+		const struct pki_ynode *gates = NULL;
+		int ecdsa = 0;
+
+		if (get_map(k, cc, "featureGates", &gates) != 0 ||
+		    (gates != NULL && pki_yget_bool(gates, "PublicKeysECDSA", 0, k->where, &ecdsa,
+					      k->err) != 0))
+			return -1;
+		if (ecdsa)
+			cfg->key_type = PKI_KEY_ECDSA_P256;
+		return 0;
+	}
 	if (v == NULL)
 		return 0;
 	if (!v1beta4)

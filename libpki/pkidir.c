@@ -17,6 +17,7 @@ struct vctx {
 	const char *cert_dir, *kc_dir;
 	const struct pki_kubeadm *cfg;
 	time_t now;
+	unsigned roles;
 	struct pki_names *findings;
 	struct pki_err *err;
 	size_t checked;
@@ -38,6 +39,17 @@ finding(struct vctx *v, const char *file, const char *fmt, ...)
 	if (snprintf(line, sizeof(line), "%s: %s", file, msg) < 0)
 		return pki_err_set(v->err, PKI_E_INVALID, "cannot format a finding");
 	return pki_names_add(v->findings, line, v->err);
+}
+
+/* A file the node's role needs is absent: a finding, unless the profile
+ * says a node may lack it. */
+static int
+missing(struct vctx *v, const struct pki_profile *p, const char *file)
+{
+	if (pki_profile_optional(p))
+		return 0;
+	return finding(v, file, "missing (the profile '%s' needs it on this node)",
+		pki_profile_name(p));
 }
 
 /* "digital-signature, key-encipherment" */
@@ -115,6 +127,14 @@ check_subject(struct vctx *v, const struct pki_profile *p, const char *file,
 	size_t i;
 
 	if (pki_profile_subject(p, v->cfg, &cn, &org, v->err) != 0)
+		goto out;
+	/* clients disagree on which of several CNs counts: never accept that */
+	if (info->cn_count > 1 &&
+	    finding(v, file, "subject has %zu CNs; kubeadm certificates have exactly one",
+		    info->cn_count) != 0)
+		goto out;
+	if (info->other_attrs > 0 &&
+	    finding(v, file, "subject '%s' has attributes other than CN and O", info->subject) != 0)
 		goto out;
 	fits = info->cn != NULL &&
 		(v->cfg ? strcmp(cn, info->cn) == 0 : template_fits(cn, info->cn));
@@ -305,11 +325,18 @@ check_cert(struct vctx *v, const struct pki_profile *p, const char *file,
 	v->checked++;
 	if (pki_cert_info(cert, &info, v->err) != 0)
 		goto out;
-	if (check_usages(v, p, file, &info) != 0)
+	if (check_usages(v, p, file, &info) != 0 || check_subject(v, p, file, &info) != 0 ||
+	    check_sans(v, p, file, &info) != 0)
 		goto out;
-	if (pki_profile_kind(p) != PKI_PROFILE_CA) {
-		if (check_subject(v, p, file, &info) != 0 || check_sans(v, p, file, &info) != 0)
+	if (pki_profile_kind(p) == PKI_PROFILE_CA) {
+		/* a self-issued CA must verify with its own key; an intermediate
+		 * under an organisation's root has no root here to check against */
+		pki_err_clear(&e);
+		if (info.issuer != NULL && strcmp(info.issuer, info.subject) == 0 &&
+		    pki_cert_verify_signed_by(cert, cert, &e) != 0 &&
+		    finding(v, file, "self-signature does not verify: %s", e.msg) != 0)
 			goto out;
+	} else {
 		if (load_ca(v, p, file, &ca) != 0)
 			goto out;
 		pki_err_clear(&e);
@@ -358,7 +385,7 @@ verify_cert_file(struct vctx *v, const struct pki_profile *p)
 	if (exists < 0)
 		goto out;
 	if (exists == 0) {
-		ret = 0; /* missing files are the expiration report's to show */
+		ret = missing(v, p, crt);
 		goto out;
 	}
 	pki_err_clear(&e);
@@ -475,7 +502,7 @@ verify_kubeconfig(struct vctx *v, const struct pki_profile *p)
 		goto out;
 	exists = pki_file_exists(path, v->err);
 	if (exists <= 0) {
-		ret = exists;
+		ret = exists < 0 ? -1 : missing(v, p, path);
 		goto out;
 	}
 	pki_err_clear(&e);
@@ -520,19 +547,21 @@ out:
 
 int
 pki_pkidir_verify(const struct pki_profile_set *set, const char *cert_dir,
-	const char *kc_dir, const struct pki_kubeadm *cfg, unsigned flags, time_t now,
+	const char *kc_dir, const struct pki_kubeadm *cfg, unsigned roles, time_t now,
 	struct pki_names *findings, struct pki_err *err)
 {
-	struct vctx v = { set, cert_dir, kc_dir, cfg, now, findings, err, 0 };
+	struct vctx v = { set, cert_dir, kc_dir, cfg, now, roles, findings, err, 0 };
 	int external_etcd = cfg != NULL && pki_kubeadm_external_etcd(cfg);
 	size_t i;
 
-	(void)flags;
+	if (v.roles == 0)
+		v.roles = PKI_ROLE_CONTROL_PLANE;
 	for (i = 0; i < pki_profile_set_count(set); i++) {
 		const struct pki_profile *p = pki_profile_set_at(set, i);
 		int r = 0;
 
-		if (external_etcd && pki_profile_needs_local_etcd(p))
+		if ((external_etcd && pki_profile_needs_local_etcd(p)) ||
+		    !(pki_profile_roles(p) & v.roles))
 			continue;
 		switch (pki_profile_location(p)) {
 		case PKI_LOC_CERT_DIR:

@@ -45,7 +45,7 @@ struct pki_profile {
 	struct pki_names eku;	/* dotted OIDs */
 	struct pki_names sans;	/* sources, unexpanded */
 	int64_t validity;
-	int report, local_etcd, ed25519;
+	int report, local_etcd, ed25519, optional;
 	unsigned roles;
 	enum pki_profile_server server;
 };
@@ -415,6 +415,19 @@ get_sans(struct lctx *l, const struct pki_ynode *map, struct pki_profile *p)
 	return 0;
 }
 
+int
+pki_role_parse(const char *s, unsigned *out, struct pki_err *err)
+{
+	if (strcmp(s, "control-plane") == 0)
+		*out = PKI_ROLE_CONTROL_PLANE;
+	else if (strcmp(s, "worker") == 0)
+		*out = PKI_ROLE_WORKER;
+	else
+		return pki_err_set(err, PKI_E_USAGE,
+			"unknown node role '%.64s' (control-plane or worker)", s);
+	return 0;
+}
+
 static int
 get_roles(struct lctx *l, const struct pki_ynode *map, struct pki_profile *p)
 {
@@ -427,15 +440,11 @@ get_roles(struct lctx *l, const struct pki_ynode *map, struct pki_profile *p)
 		return perr(l, seq->line, p->name, "'roles' is empty");
 	for (i = 0; i < seq->n; i++) {
 		const char *r = seq->items[i]->str;
+		struct pki_err e;
 		unsigned bit;
 
-		if (strcmp(r, "control-plane") == 0)
-			bit = PKI_ROLE_CONTROL_PLANE;
-		else if (strcmp(r, "worker") == 0)
-			bit = PKI_ROLE_WORKER;
-		else
-			return perr(l, seq->items[i]->line, p->name,
-				"unknown role '%s' (control-plane or worker)", r);
+		if (pki_role_parse(r, &bit, &e) != 0)
+			return perr(l, seq->items[i]->line, p->name, "%s", e.msg);
 		if (p->roles & bit)
 			return perr(l, seq->items[i]->line, p->name, "role '%s' is listed twice",
 				r);
@@ -468,7 +477,7 @@ get_enum(struct lctx *l, const struct pki_ynode *map, const char *key, int requi
 
 static const char *const profile_keys[] = { "name", "kind", "location", "path", "ca",
 	"subject", "key-usage", "ext-key-usage", "sans", "validity", "expiration-report",
-	"local-etcd", "roles", "server", "allow-ed25519", NULL };
+	"local-etcd", "roles", "server", "allow-ed25519", "optional", NULL };
 static const char *const kind_names[] = { "ca", "cert", "kubeconfig", NULL };
 static const char *const location_names[] = { "cert-dir", "kubeconfig-dir", "kubelet-dir",
 	NULL };
@@ -576,6 +585,7 @@ parse_profile(struct lctx *l, const struct pki_ynode *map, struct pki_profile **
 	if (pki_yget_bool(map, "expiration-report", 0, l->where, &p->report, l->err) != 0 ||
 	    pki_yget_bool(map, "local-etcd", 0, l->where, &p->local_etcd, l->err) != 0 ||
 	    pki_yget_bool(map, "allow-ed25519", 0, l->where, &p->ed25519, l->err) != 0 ||
+	    pki_yget_bool(map, "optional", 0, l->where, &p->optional, l->err) != 0 ||
 	    get_roles(l, map, p) != 0)
 		goto out;
 
@@ -940,6 +950,7 @@ unsigned pki_profile_roles(const struct pki_profile *p) { return p->roles; }
 enum pki_profile_server pki_profile_server(const struct pki_profile *p) { return p->server; }
 int pki_profile_allows_ed25519(const struct pki_profile *p) { return p->ed25519; }
 int pki_profile_has_sans(const struct pki_profile *p) { return p->sans.n > 0; }
+int pki_profile_optional(const struct pki_profile *p) { return p->optional; }
 
 /* ---- expansion ------------------------------------------------------------ */
 
@@ -1060,13 +1071,14 @@ pki_profile_sans(const struct pki_profile *p, const struct pki_kubeadm *cfg,
 
 	memset(dns, 0, sizeof(*dns));
 	memset(ip, 0, sizeof(*ip));
-	if (cfg == NULL) {
-		if (pki_kubeadm_defaults(&defaults, err) != 0)
-			goto out;
-		cfg = defaults;
-	}
+	/* fixed names expand to themselves whatever the configuration */
+	if (cfg == NULL && pki_kubeadm_defaults(&defaults, err) != 0)
+		goto out;
 	for (i = 0; i < p->sans.n; i++) {
-		if (expand(p->sans.v[i], cfg, &vals, &unset, err) != 0) {
+		/* without a configuration only the fixed names are known */
+		if (cfg == NULL && strstr(p->sans.v[i], "${") != NULL)
+			continue;
+		if (expand(p->sans.v[i], cfg ? cfg : defaults, &vals, &unset, err) != 0) {
 			pki_err_prefix(err, "profile '%s': sans", p->name);
 			goto out;
 		}

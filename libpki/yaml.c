@@ -2,9 +2,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gnutls/gnutls.h>
 #include <yaml.h>
 
 #include "internal.h"
+
+#define PKI_YAML_MAX_ITEMS 10000
 
 const struct pki_ylimits pki_ylimits_default = {
 	.max_depth = 64,
@@ -91,6 +94,27 @@ new_node(struct yparse *yp, enum pki_ytype type, unsigned line)
 static int parse_node(struct yparse *yp, yaml_event_t *ev, unsigned depth,
 	struct pki_ynode **out);
 
+/* Frees an event, wiping a scalar's text first: kubeconfigs carry keys. */
+static void
+wipe_event(yaml_event_t *ev)
+{
+	if (ev->type == YAML_SCALAR_EVENT && ev->data.scalar.value != NULL)
+		gnutls_memset(ev->data.scalar.value, 0, ev->data.scalar.length);
+	yaml_event_delete(ev);
+}
+
+/* Wipes libyaml's copies of the input before the parser frees them. */
+static void
+wipe_parser(yaml_parser_t *p)
+{
+	if (p->buffer.start != NULL)
+		gnutls_memset(p->buffer.start, 0, (size_t)(p->buffer.end - p->buffer.start));
+	if (p->raw_buffer.start != NULL)
+		gnutls_memset(p->raw_buffer.start, 0,
+			(size_t)(p->raw_buffer.end - p->raw_buffer.start));
+	yaml_parser_delete(p);
+}
+
 static int
 scalar_node(struct yparse *yp, yaml_event_t *ev, struct pki_ynode **out)
 {
@@ -172,8 +196,11 @@ collection_node(struct yparse *yp, yaml_event_t *ev, unsigned depth,
 			if (parse_node(yp, &cev, depth + 1, &key) != 0)
 				goto fail;
 			if (pki_ymap_get(n, key->str) != NULL) {
+				char clean[128];
+
+				pki_text_sanitize(key->str, clean, sizeof(clean));
 				pki_err_set(yp->err, PKI_E_PARSE, "%s: line %u: duplicate key '%s'",
-					yp->name, key->line, key->str);
+					yp->name, key->line, clean);
 				goto fail;
 			}
 			if (next_event(yp, &cev) != 0)
@@ -181,6 +208,13 @@ collection_node(struct yparse *yp, yaml_event_t *ev, unsigned depth,
 		}
 		if (parse_node(yp, &cev, depth + 1, &item) != 0)
 			goto fail;
+		/* duplicate keys are found by a linear scan: keep it cheap */
+		if (n->n >= PKI_YAML_MAX_ITEMS) {
+			pki_err_set(yp->err, PKI_E_LIMIT, "%s: line %u: more than %d entries in one %s",
+				yp->name, item->line, PKI_YAML_MAX_ITEMS,
+				type == PKI_Y_MAP ? "mapping" : "list");
+			goto fail;
+		}
 		if (push_child(n, &cap, key, item, yp->err) != 0)
 			goto fail;
 		key = item = NULL;
@@ -217,7 +251,7 @@ parse_node(struct yparse *yp, yaml_event_t *ev, unsigned depth, struct pki_ynode
 		r = pki_err_set(yp->err, PKI_E_PARSE, "%s: line %u: unexpected YAML structure",
 			yp->name, ev_line(ev));
 	}
-	yaml_event_delete(ev);
+	wipe_event(ev);
 	return r;
 }
 
@@ -290,7 +324,7 @@ pki_yaml_parse(const unsigned char *data, size_t len, const char *name,
 out:
 	pki_ynode_free(root);
 	pki_ydocs_free(v, n);
-	yaml_parser_delete(&yp.parser);
+	wipe_parser(&yp.parser);
 	return ret;
 }
 

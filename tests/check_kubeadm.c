@@ -69,6 +69,10 @@ static const struct good_case {
 		7443, "10.96.0.0/12", "10.96.0.1", "cluster.local", "kubernetes",
 		"/etc/kubernetes/pki", 0, PKI_KEY_RSA2048, 365 * DAY, 3650 * DAY,
 		"https://10.0.0.11:7443", "https://10.0.0.11:7443" },
+	/* v1beta3's PublicKeysECDSA feature gate means ECDSA P-256 keys */
+	{ "good/v1beta3-ecdsa-gate.yaml", "kubeadm.k8s.io/v1beta3", "", "", 6443, "", 6443,
+		"10.96.0.0/12", "10.96.0.1", "cluster.local", "kubernetes", "/etc/kubernetes/pki", 0,
+		PKI_KEY_ECDSA_P256, 365 * DAY, 3650 * DAY, NULL, NULL },
 	{ "good/cluster-v6first-external.yaml", "kubeadm.k8s.io/v1beta4", "", "", 6443, "", 6443,
 		"fd00:10:96::/108,10.96.0.0/12", "fd00:10:96::1", "cluster.local", "kubernetes",
 		"/etc/kubernetes/pki", 1, PKI_KEY_RSA2048, 365 * DAY, 3650 * DAY, NULL, NULL },
@@ -142,7 +146,7 @@ assert_names(const struct pki_names *n, const char *const *want, size_t nwant)
 START_TEST(test_cert_sans_lists)
 {
 	static const char *const api[] = { "k8s.example.com", "10.0.0.5", "*.apps.example.com",
-		"Bad_Name", "10.0.0.5", "192.168.0.10", "api.example.com", "2001:DB8::1" };
+		"10.0.0.5", "192.168.0.10", "api.example.com", "2001:DB8::1" };
 	static const char *const server[] = { "etcd.example.com", "10.1.1.1", "cp-1" };
 	static const char *const peer[] = { "peer.example.com", "::1", "fd00::9", "0:0::1" };
 	struct pki_kubeadm *cfg = must_parse("good/v1beta4-full.yaml");
@@ -201,7 +205,7 @@ static const struct var_case {
 	{ "clusterName", { "prod" } },
 	{ "controlPlaneEndpointHost", { "k8s.example.com" } },
 	{ "apiServer.certSANs", { "k8s.example.com", "10.0.0.5", "*.apps.example.com",
-		"Bad_Name", "10.0.0.5", "192.168.0.10", "api.example.com", "2001:DB8::1" } },
+		"10.0.0.5", "192.168.0.10", "api.example.com", "2001:DB8::1" } },
 	{ "etcd.serverCertSANs", { "etcd.example.com", "10.1.1.1", "cp-1" } },
 	{ "etcd.peerCertSANs", { "peer.example.com", "::1", "fd00::9", "0:0::1" } },
 };
@@ -280,6 +284,12 @@ static const struct bad_case {
 		"kubeadm config 'no-kind.yaml': line 1: a document without 'kind'" },
 	{ "bad/no-apiversion.yaml", PKI_E_PARSE,
 		"kubeadm config 'no-apiversion.yaml': line 4: a document without 'apiVersion'" },
+	{ "bad/certsans-invalid.yaml", PKI_E_INVALID,
+		"kubeadm config 'certsans-invalid.yaml': line 6: apiServer.certSANs: 'Bad_Name' is not "
+		"an IP address, an RFC 1123 subdomain or a wildcard subdomain" },
+	{ "bad/etcd-sans-invalid.yaml", PKI_E_INVALID,
+		"kubeadm config 'etcd-sans-invalid.yaml': line 7: etcd.local.peerCertSANs: "
+		"'LB.EXAMPLE.COM' is not an IP address, an RFC 1123 subdomain or a wildcard subdomain" },
 	{ "bad/cidr-33.yaml", PKI_E_INVALID,
 		"kubeadm config 'cidr-33.yaml': line 4: networking.serviceSubnet: '10.96.0.0/33' is "
 		"not a valid CIDR" },

@@ -281,7 +281,7 @@ static const struct san_case {
 	{ "kubeadm/good/v1beta4-full.yaml", "kubeadm-v1.29", "front-proxy-client", { NULL },
 		{ NULL } },
 	/* v1beta3 dual-stack: the VIP comes from the first (IPv4) subnet; the CPE is
-	 * an IP; an upper-case name is dropped */
+	 * an IP */
 	{ "kubeadm/good/v1beta3-dualstack.yaml", "kubeadm-v1.22", "apiserver",
 		{ "kubernetes", "kubernetes.default", "kubernetes.default.svc",
 			"kubernetes.default.svc.cluster.local", "lb.example.com", "node-b" },
@@ -307,11 +307,9 @@ static const struct san_case {
 		{ "fd00:10:96::1" } },
 	{ "kubeadm/good/cluster-v6first-external.yaml", "kubeadm-v1.29", "kubelet", { NULL },
 		{ NULL } },
-	/* no configuration: kubeadm's defaults, unset variables vanish */
+	/* no configuration: only the sources without a variable */
 	{ NULL, "kubeadm-v1.29", "apiserver",
-		{ "kubernetes", "kubernetes.default", "kubernetes.default.svc",
-			"kubernetes.default.svc.cluster.local" },
-		{ "10.96.0.1" } },
+		{ "kubernetes", "kubernetes.default", "kubernetes.default.svc" }, { NULL } },
 	{ NULL, "kubeadm-v1.29", "etcd-server", { "localhost" }, { "127.0.0.1", "::1" } },
 	{ NULL, "kubeadm-v1.22", "etcd-ca", { "etcd-ca" }, { NULL } },
 };
@@ -475,10 +473,10 @@ START_TEST(test_mini)
 	}
 	pki_names_free(&dns);
 	pki_names_free(&ip);
-	/* defaults: ${nodeName} and ${advertiseAddress} entries vanish */
+	/* no configuration: only the fixed sources remain */
 	ck_assert_int_eq(pki_profile_sans(leaf, NULL, &dns, &ip, &err), 0);
 	{
-		static const char *const wd[] = { "web.cluster.local", NULL };
+		static const char *const wd[] = { NULL };
 		static const char *const wi[] = { "192.0.2.7", NULL };
 
 		assert_list(&dns, wd, "dns");
@@ -569,7 +567,7 @@ static const struct bad_case {
 	{ "abs-path", PKI_E_INVALID,
 		"line 19: profile 'leaf': path '/etc/leaf' is not a relative path of plain names" },
 	{ "bad-role", PKI_E_INVALID,
-		"line 42: profile 'user.conf': unknown role 'node' (control-plane or worker)" },
+		"line 42: profile 'user.conf': unknown node role 'node' (control-plane or worker)" },
 	{ "dup-role", PKI_E_INVALID, "line 42: profile 'user.conf': role 'worker' is listed twice" },
 	{ "empty-roles", PKI_E_INVALID, "line 42: profile 'user.conf': 'roles' is empty" },
 	{ "bad-bool", PKI_E_PARSE, "line 32: 'allow-ed25519' must be true or false" },

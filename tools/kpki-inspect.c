@@ -29,6 +29,7 @@ struct opts {
 	char *profiles;
 	char *output;
 	char *warn_within;
+	char *node_role;
 	int all;
 	int verify;
 	int version;
@@ -98,6 +99,9 @@ main(int argc, const char **argv)
 			"profile set name or file (default: the newest kubeadm's)", "NAME|PATH" },
 		{ "output", 'o', POPT_ARG_STRING, &o.output, 0,
 			"output format: text, json or yaml", "FORMAT" },
+		{ "node-role", 0, POPT_ARG_STRING, &o.node_role, 0,
+			"with --verify: the node's role, control-plane (default) or worker",
+			"ROLE" },
 		{ "all", 0, POPT_ARG_NONE, &o.all, 0,
 			"also report what kubeadm leaves out (kubelet.conf)", NULL },
 		{ "warn-within", 0, POPT_ARG_STRING, &o.warn_within, 0,
@@ -120,7 +124,7 @@ main(int argc, const char **argv)
 	struct pki_err err;
 	poptContext pc;
 	int rc, status = EXIT_FAILURE;
-	unsigned flags = 0;
+	unsigned flags = 0, roles = 0;
 
 	pki_err_clear(&err);
 	if (pki_stdio_ensure(&err) != 0)
@@ -148,8 +152,24 @@ main(int argc, const char **argv)
 		goto out;
 	}
 	if (files != NULL && (o.verify || o.warn_within || o.all || o.cert_dir ||
-				     o.kc_dir || o.config || o.profiles)) {
+				     o.kc_dir || o.config || o.profiles || o.node_role)) {
 		status = usage_error("FILE arguments cannot be combined with directory options");
+		goto out;
+	}
+	if (files != NULL && fmt == PKI_FMT_YAML) {
+		status = usage_error("summaries of files are text or json, not yaml");
+		goto out;
+	}
+	if (o.verify && (o.warn_within || o.all)) {
+		status = usage_error("--verify cannot be combined with --warn-within or --all");
+		goto out;
+	}
+	if (o.node_role != NULL && !o.verify) {
+		status = usage_error("--node-role goes with --verify");
+		goto out;
+	}
+	if (o.node_role != NULL && pki_role_parse(o.node_role, &roles, &err) != 0) {
+		status = usage_error(err.msg);
 		goto out;
 	}
 	if (o.warn_within != NULL &&
@@ -179,7 +199,7 @@ main(int argc, const char **argv)
 		flags |= PKI_REPORT_EXTERNAL_ETCD;
 
 	if (o.verify) {
-		if (pki_pkidir_verify(set, cert_dir, kc_dir, cfg, flags, (time_t)now, &findings,
+		if (pki_pkidir_verify(set, cert_dir, kc_dir, cfg, roles, (time_t)now, &findings,
 			    &err) != 0 ||
 		    pki_pkidir_render_findings(&findings, fmt, &out, &err) != 0 || emit(&out, &err) != 0)
 			goto err_out;
@@ -190,22 +210,32 @@ main(int argc, const char **argv)
 		goto out;
 	}
 
-	if (pki_report_build(set, cert_dir, kc_dir, (time_t)now, flags, &report, &err) != 0 ||
-	    pki_report_render(report, fmt, &out, &err) != 0 || emit(&out, &err) != 0)
+	if (pki_report_build(set, cert_dir, kc_dir, (time_t)now, flags, &report, &err) != 0)
 		goto err_out;
-	status = EXIT_SUCCESS;
 	{
 		const struct pki_names *errors = pki_report_errors(report);
 		int any = 0;
 		size_t i;
 
+		/* as kubeadm: a file that is there but unreadable fails the report,
+		 * rather than passing for missing */
 		for (i = 0; i < errors->n; i++)
 			fprintf(stderr, PROG ": %s\n", errors->v[i]);
-		if (errors->n > 0)
+		if (errors->n > 0) {
 			status = EXIT_FAILURE;
-		else if (o.warn_within != NULL &&
+			goto out;
+		}
+		if (pki_report_render(report, fmt, &out, &err) != 0 || emit(&out, &err) != 0)
+			goto err_out;
+		status = EXIT_SUCCESS;
+		if (o.warn_within != NULL &&
 			 pki_report_min_residual(report, &any) <= warn && any)
 			status = EXIT_CHECK;
+		else if (o.warn_within != NULL && !any) {
+			/* a monitoring check pointed at the wrong place must not stay green */
+			fprintf(stderr, PROG ": '%s': no certificate found to check\n", cert_dir);
+			status = EXIT_FAILURE;
+		}
 	}
 	goto out;
 
@@ -225,5 +255,6 @@ out:
 	free(o.profiles);
 	free(o.output);
 	free(o.warn_within);
+	free(o.node_role);
 	return status;
 }

@@ -10,6 +10,9 @@ expect_status 2 kpki-inspect --no-such-option
 expect_grep "kpki-inspect:" err
 expect_status 2 kpki-inspect -o xml
 expect_status 2 kpki-inspect --verify somefile.crt
+expect_status 2 kpki-inspect -o yaml somefile.crt
+expect_status 2 kpki-inspect --verify --warn-within 1d
+expect_status 2 kpki-inspect --node-role worker
 # the man page's options are the tool's options
 man=$E2E/../../man/kpki-inspect.1
 kpki-inspect --help >help.txt

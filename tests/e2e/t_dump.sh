@@ -13,7 +13,12 @@ expect_grep "server-auth" out
 fp=$(openssl x509 -in t/pki/apiserver.crt -noout -fingerprint -sha256 | sed 's/.*=//')
 expect_grep "$fp" out
 serial=$(openssl x509 -in t/pki/apiserver.crt -noout -serial | sed 's/.*=//' | tr 'A-F' 'a-f')
-expect_grep "$serial" out
+expect_grep "  serial: $serial" out
+# a serial with its top bit set carries a sign octet in DER; it is not shown
+openssl req -x509 -key t/pki/etcd/peer.key -subj /CN=high -days 1 \
+	-set_serial 0x80000000000000ff -out high.crt
+expect_status 0 kpki-inspect high.crt
+grep -qx "  serial: 80000000000000ff" out || die "serial: $(grep serial out)"
 
 # from standard input too, and as JSON that python3 reads
 kpki-inspect - <t/pki/etcd/server.crt >stdin.out || die "stdin"
@@ -38,6 +43,17 @@ openssl req -new -key t/pki/apiserver.key -subj "/CN=kube-apiserver" \
 expect_status 0 kpki-inspect req.csr
 expect_grep "CN=kube-apiserver" out
 expect_grep "10.96.0.1" out
+expect_grep "signature: valid" out
+expect_grep "subjectAltName" out
+# the same CSR with one bit of its signature flipped
+openssl req -in req.csr -outform DER -out req.der
+size=$(stat -c %s req.der)
+/usr/bin/python3 -c '
+import sys
+d = bytearray(open("req.der", "rb").read()); d[-3] ^= 1
+open("bad.der", "wb").write(d)'
+expect_status 0 kpki-inspect bad.der
+expect_grep "signature: INVALID" out
 
 # a kubeconfig: its client certificate, and nothing of its key
 expect_status 0 kpki-inspect t/kubeconfig/admin.conf

@@ -18,6 +18,11 @@ readelf -h "$p/bin/kpki-inspect" | grep -q 'DYN' || die "not PIE"
 readelf -d "$p/bin/kpki-inspect" | grep -q 'BIND_NOW' || die "no BIND_NOW (full RELRO)"
 readelf -l "$p/bin/kpki-inspect" | grep -q 'GNU_RELRO' || die "no RELRO segment"
 readelf -d "$p/lib/libpki.so.0" | grep -q 'SONAME.*libpki.so.0' || die "soname"
+if [ -z "${KPKI_LDFLAGS:-}" ]; then
+	# -fstack-protector-strong and _FORTIFY_SOURCE leave their marks
+	nm -D "$p/bin/kpki-inspect" | grep -q '__stack_chk_fail' || die "no stack protector"
+	nm -D "$p/bin/kpki-inspect" | grep -q '__[a-z]*_chk' || die "not fortified"
+fi
 
 # the installed library and headers build a program through pkg-config
 cat >use.c <<'C'

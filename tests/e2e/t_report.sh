@@ -71,8 +71,22 @@ expect_grep "front-proxy-client" out
 expect_status 0 kpki-inspect --cert-dir nowhere --kubeconfig-dir nowhere
 [ "$(grep -c '^!MISSING!' out)" -eq 14 ] || die "expected 14 missing rows"
 
-# a present but corrupt file is an error naming it; the rest still prints
+# a present but corrupt file is an error naming it, as with kubeadm: no
+# report that would pass it off as missing
+cp fresh/pki/apiserver.crt apiserver.crt.good
 echo garbage >fresh/pki/apiserver.crt
 expect_status 1 kpki-inspect $fresh
 expect_grep "fresh/pki/apiserver.crt" err
-expect_grep "apiserver-kubelet-client" out
+[ ! -s out ] || die "a report was printed over a corrupt file"
+cp apiserver.crt.good fresh/pki/apiserver.crt
+
+# certificates reached through a symlink are read, as kubeadm reads them
+mv fresh/pki/apiserver.crt fresh/apiserver.crt.real
+ln -s ../apiserver.crt.real fresh/pki/apiserver.crt
+expect_status 0 kpki-inspect $fresh
+expect_grep "apiserver                  " out
+expect_no_grep "MISSING! apiserver" out
+
+# a monitoring check pointed at the wrong place does not stay green
+expect_status 1 kpki-inspect --cert-dir nowhere --kubeconfig-dir nowhere --warn-within 30d
+expect_grep "no certificate" err

@@ -84,6 +84,62 @@ expect_status 3 kpki-inspect --verify --cert-dir wrongca/pki --kubeconfig-dir wr
 /usr/bin/python3 -c 'import json; d = json.load(open("out")); assert len(d["problems"]) == 1, d' ||
 	die "json findings"
 
+# a missing certificate or kubeconfig the node needs is a finding ...
+fresh gone
+rm gone/pki/apiserver.crt gone/pki/apiserver.key gone/kubeconfig/admin.conf
+check 3 gone
+expect_grep "gone/pki/apiserver.crt: missing (the profile 'apiserver' needs it on this node)" out
+expect_grep "gone/kubeconfig/admin.conf: missing" out
+# ... but super-admin.conf lives only on the node where kubeadm init ran
+fresh nosuper
+rm nosuper/kubeconfig/super-admin.conf
+check 0 nosuper
+# a worker node needs kubelet.conf alone
+mkdir -p worker/pki worker/kubeconfig
+cp base/pki/ca.crt worker/pki/ && cp base/kubeconfig/kubelet.conf worker/kubeconfig/
+expect_status 0 kpki-inspect --verify --node-role worker --cert-dir worker/pki \
+	--kubeconfig-dir worker/kubeconfig $cfg
+check 3 worker
+expect_status 2 kpki-inspect --verify --node-role boss --cert-dir worker/pki
+
+# two CNs: clients disagree on which one counts, so it is refused
+fresh twocn
+leaf "$pki/apiserver-kubelet-client" ca \
+	"/O=kubeadm:cluster-admins/CN=kube-apiserver-kubelet-client/CN=system:kube-scheduler" \
+	clientAuth "" 20261231235500Z
+check 3 twocn
+expect_grep "twocn/pki/apiserver-kubelet-client.crt: subject has 2 CNs" out
+
+# a CA in the wrong place: etcd/ca.crt is really the cluster CA
+fresh swapca
+cp swapca/pki/ca.crt swapca/pki/etcd/ca.crt
+cp swapca/pki/ca.key swapca/pki/etcd/ca.key
+check 3 swapca
+expect_grep "swapca/pki/etcd/ca.crt: subject CN is 'kubernetes', the profile 'etcd-ca' wants 'etcd-ca'" out
+
+# signed by another cluster's CA of the same name (every kubeadm CA is
+# CN=kubernetes): the realistic mistake
+fresh othercluster
+mkpki_init other
+ca ca kubernetes 20351229235500Z
+leaf othercluster/pki/apiserver-kubelet-client ca \
+	"/O=kubeadm:cluster-admins/CN=kube-apiserver-kubelet-client" clientAuth "" 20261231235500Z
+check 3 othercluster
+expect_grep "othercluster/pki/apiserver-kubelet-client.crt: does not chain to CA 'ca'" out
+expect_grep "another CA of the same name 'CN=kubernetes'" out
+
+# without a configuration only fixed SANs are expected: a cluster with its
+# own service subnet and DNS domain is not a finding
+fresh custom
+leaf "$pki/apiserver" ca "/CN=kube-apiserver" serverAuth \
+	"DNS:cp-1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.corp.local,IP:10.100.0.1,IP:10.0.0.10" \
+	20261231235500Z rsa
+expect_status 0 kpki-inspect --verify --cert-dir custom/pki --kubeconfig-dir custom/kubeconfig
+# with the configuration, it is
+check 3 custom
+expect_grep "custom/pki/apiserver.crt: missing IP SAN '10.96.0.1'" out
+expect_grep "custom/pki/apiserver.crt: IP SAN '10.100.0.1' is not in the profile for this configuration" out
+
 # nothing to verify is an error, not a pass
 expect_status 1 kpki-inspect --verify --cert-dir empty --kubeconfig-dir empty
 expect_grep "no certificate" err

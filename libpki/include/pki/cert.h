@@ -55,7 +55,9 @@ const char *pki_eku_name(const char *oid);
 struct pki_x509info {
 	char *subject;		/* RFC 4514 string */
 	char *issuer;		/* RFC 4514 string (NULL for a CSR) */
-	char *cn;		/* the single CN, NULL if none */
+	char *cn;		/* the first CN, NULL if none */
+	size_t cn_count;	/* how many CN attributes the subject has */
+	size_t other_attrs;	/* subject attributes other than CN and O */
 	struct pki_names org;	/* O values, in order */
 	struct pki_names dns;	/* DNS SANs, in order */
 	struct pki_names ip;	/* IP SANs as text (IPv6 compressed) */

@@ -18,10 +18,13 @@
  * the profile's, subject and SANs fit (against cfg when given, else the
  * profile's fixed parts), the private key on disk matches, the kubeconfigs'
  * CA data equals ca.crt. Each problem is added to *findings as one line
- * "<file>: <problem>". Returns -1 only when the check itself cannot run.
+ * "<file>: <problem>". `roles` (PKI_ROLE_*; 0 means a control-plane node)
+ * selects the profiles the node needs: a file of theirs that is absent is a
+ * finding unless the profile is optional. Returns -1 only when the check
+ * itself cannot run, or when no certificate at all was found.
  */
 int pki_pkidir_verify(const struct pki_profile_set *set, const char *cert_dir,
-	const char *kc_dir, const struct pki_kubeadm *cfg, unsigned flags, time_t now,
+	const char *kc_dir, const struct pki_kubeadm *cfg, unsigned roles, time_t now,
 	struct pki_names *findings, struct pki_err *err) PKI_WUR;
 
 /* Renders findings: one line each, or {"problems": [...]} in JSON/YAML. */

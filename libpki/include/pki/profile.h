@@ -30,6 +30,9 @@ enum pki_profile_server {
 #define PKI_ROLE_CONTROL_PLANE 0x1u
 #define PKI_ROLE_WORKER	       0x2u
 
+/* "control-plane" or "worker" to PKI_ROLE_*. */
+int pki_role_parse(const char *s, unsigned *out, struct pki_err *err) PKI_WUR;
+
 struct pki_profile_set;
 struct pki_profile;
 
@@ -84,6 +87,9 @@ int pki_profile_needs_local_etcd(const struct pki_profile *p);
 /* PKI_ROLE_* bits. */
 unsigned pki_profile_roles(const struct pki_profile *p);
 enum pki_profile_server pki_profile_server(const struct pki_profile *p);
+/* 1 when a node may lack the file (super-admin.conf exists only on the
+ * node where kubeadm init ran). */
+int pki_profile_optional(const struct pki_profile *p);
 /* 1 when the profile allows Ed25519 keys. */
 int pki_profile_allows_ed25519(const struct pki_profile *p);
 
@@ -97,7 +103,8 @@ int pki_profile_subject(const struct pki_profile *p, const struct pki_kubeadm *c
 
 /*
  * The SANs kubeadm would put in the certificate for cfg: every source is
- * expanded, each value is an IP if it parses as one, else a DNS name if it
+ * expanded (with cfg NULL only the sources without a variable, such as
+ * "kubernetes" or "127.0.0.1"), each value is an IP if it parses as one, else a DNS name if it
  * is an RFC 1123 subdomain (or wildcard); DNS names are de-duplicated and
  * sorted, IPs de-duplicated keeping first-seen order (kubeadm's rules).
  */
