@@ -260,11 +260,43 @@ START_TEST(test_node_cap)
 	int i;
 
 	pki_err_clear(&err);
-	for (i = 0; i < 200001; i++)
-		ck_assert_int_eq(pki_buf_append(&b, "- x\n", 4, &err), 0);
+	/* 40 lists of 5000: under the per-list cap, over the node cap on line 40 */
+	for (i = 0; i < 40; i++) {
+		int j;
+
+		ck_assert_int_eq(pki_buf_append(&b, "- [x", 4, &err), 0);
+		for (j = 1; j < 5000; j++)
+			ck_assert_int_eq(pki_buf_append(&b, ",x", 2, &err), 0);
+		ck_assert_int_eq(pki_buf_append(&b, "]\n", 2, &err), 0);
+	}
 	ck_assert_int_eq(pki_yaml_parse(b.data, b.len, "wide", NULL, &docs, &n, &err), -1);
 	ck_assert_int_eq(err.code, PKI_E_LIMIT);
-	ck_assert_str_eq(err.msg, "wide: line 200000: more than 200000 YAML nodes");
+	ck_assert_str_eq(err.msg, "wide: line 40: more than 200000 YAML nodes");
+	pki_buf_free(&b);
+}
+END_TEST
+
+/* one list longer than a collection may be (duplicate checks stay cheap) */
+START_TEST(test_items_cap)
+{
+	struct pki_buf b = { 0 };
+	struct pki_ynode **docs = NULL;
+	struct pki_err err;
+	size_t n = 0;
+	int i;
+
+	pki_err_clear(&err);
+	for (i = 0; i < 10001; i++)
+		ck_assert_int_eq(pki_buf_append(&b, "- x\n", 4, &err), 0);
+	ck_assert_int_eq(pki_yaml_parse(b.data, b.len, "long", NULL, &docs, &n, &err), -1);
+	ck_assert_int_eq(err.code, PKI_E_LIMIT);
+	ck_assert_str_eq(err.msg, "long: line 10001: more than 10000 entries in one list");
+	pki_buf_free(&b);
+	/* the same in a mapping */
+	for (i = 0; i < 10001; i++)
+		ck_assert_int_eq(pki_buf_printf(&b, &err, "k%d: v\n", i), 0);
+	ck_assert_int_eq(pki_yaml_parse(b.data, b.len, "map", NULL, &docs, &n, &err), -1);
+	ck_assert_str_eq(err.msg, "map: line 10001: more than 10000 entries in one mapping");
 	pki_buf_free(&b);
 }
 END_TEST
@@ -609,6 +641,7 @@ yaml_suite(void)
 	tcase_add_test(tc, test_reader_errors);
 	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_node_cap);
+	tcase_add_test(tc, test_items_cap);
 	tcase_add_test(tc, test_truncations);
 	suite_add_tcase(s, tc);
 
