@@ -49,6 +49,13 @@
  *     "clientKeyFile": string or null,
  *     "clientKeyMatchesCertificate": bool or null }
  *
+ *   CSR bundle (kpki-bundle(5)):
+ *   { "type": "bundle", "format": "kpki-bundle v1", "profiles": string,
+ *     "cluster": string, "node": string ("" when none), "created": RFC 3339,
+ *     "fingerprint": "SHA256:<hex>", "entries": [ { "name": string,
+ *     "location": "cert-dir"|"kubeconfig-dir"|"kubelet-dir", "path": string,
+ *     "csr": certificate request (as above) } ] }
+ *
  *   pubkey: { "algorithm": "RSA"|"ECDSA"|"Ed25519"|..., "bits": int,
  *             "curve": string or null }
  */
@@ -58,6 +65,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pki/bundle.h>
 #include <pki/cert.h>
 #include <pki/csr.h>
 #include <pki/duration.h>
@@ -1197,8 +1205,9 @@ dump_cert(struct dw *d, const struct pki_cert *cert, const char *what)
 	return dw_ok(d) ? 0 : -1;
 }
 
+/* json_key: nested under that key (a bundle entry's "csr") */
 static int
-dump_csr(struct dw *d, const struct pki_csr *csr)
+dump_csr(struct dw *d, const struct pki_csr *csr, const char *json_key)
 {
 	struct pki_x509info x = { 0 };
 	struct pki_names exts = { 0 };
@@ -1212,7 +1221,10 @@ dump_csr(struct dw *d, const struct pki_csr *csr)
 		if (pki_names_add(&exts, ext_name(x.ext_oids.v[i]), d->err) != 0)
 			goto out;
 	hex_colon(x.sha256, sizeof(x.sha256), fp);
-	dw_begin(d, "certificate request");
+	if (json_key != NULL && d->fmt != PKI_FMT_TEXT)
+		jw_open(&d->j, json_key, '{');
+	else
+		dw_begin(d, "certificate request");
 	dw_str(d, NULL, "type", "csr");
 	dw_str(d, "subject", "subject", x.subject);
 	dw_pubkey(d, &x.key);
@@ -1407,7 +1419,7 @@ dump_der(struct dw *d, const unsigned char *der, size_t len, const char *label,
 	} else if (strcmp(kind, "a certificate request") == 0) {
 		if (pki_csr_parse(der, len, name, &csr, d->err) != 0)
 			goto out;
-		ret = dump_csr(d, csr);
+		ret = dump_csr(d, csr, NULL);
 	} else if (strcmp(kind, "a private key") == 0) {
 		if (pki_key_parse(der, len, name, &key, d->err) != 0)
 			goto out;
@@ -1474,7 +1486,76 @@ dump_pem(struct dw *d, const unsigned char *data, size_t len, const char *name,
 	return 0;
 }
 
-/* A YAML mapping: a kubeconfig, or a kpki CSR bundle (not yet). Returns 0
+/* A kpki CSR bundle (kpki-bundle(5)): its header, its fingerprint, and each
+ * entry's target and request. It never holds a key. */
+static int
+dump_bundle(struct dw *d, const unsigned char *data, size_t len, const char *name)
+{
+	static const char *const locs[] = { [PKI_LOC_CERT_DIR] = "cert-dir",
+		[PKI_LOC_KUBECONFIG_DIR] = "kubeconfig-dir",
+		[PKI_LOC_KUBELET_DIR] = "kubelet-dir" };
+	struct pki_bundle *b = NULL;
+	const struct pki_bundle_entry *e;
+	char fp[72], created[32];
+	size_t i, n;
+	int ret = -1;
+
+	if (pki_bundle_parse(data, len, name, NULL, &b, d->err) != 0 ||
+	    pki_bundle_fingerprint(b, fp, d->err) != 0)
+		goto out;
+	n = pki_bundle_count(b);
+	pki_time_rfc3339(pki_bundle_created(b), created);
+	dw_begin(d, "CSR bundle");
+	dw_str(d, NULL, "type", "bundle");
+	dw_str(d, "format", "format", "kpki-bundle v1");
+	dw_str(d, "profile set", "profiles", pki_bundle_profiles(b));
+	dw_str(d, "cluster", "cluster", pki_bundle_cluster(b));
+	if (d->fmt == PKI_FMT_TEXT && pki_bundle_node(b)[0] == '\0')
+		dw_str(d, "node", NULL, "(none)");
+	else
+		dw_str(d, "node", "node", pki_bundle_node(b));
+	dw_str(d, "created", "created", created);
+	dw_str(d, "fingerprint", "fingerprint", fp);
+	if (d->fmt != PKI_FMT_TEXT)
+		jw_open(&d->j, "entries", '[');
+	for (i = 0; i < n; i++) {
+		e = pki_bundle_at(b, i);
+		if (d->fmt != PKI_FMT_TEXT) {
+			jw_open(&d->j, NULL, '{');
+		} else {
+			dw_textf(d, "entry %zu of %zu: %s\n", i + 1, n, pki_bundle_entry_name(e));
+			d->indent++;
+		}
+		dw_str(d, NULL, "name", pki_bundle_entry_name(e));
+		dw_str(d, "location", "location", locs[pki_bundle_entry_location(e)]);
+		dw_str(d, "path", "path", pki_bundle_entry_path(e));
+		if (dump_csr(d, pki_bundle_entry_csr(e), "csr") != 0)
+			goto out;
+		dw_end(d);
+	}
+	if (d->fmt != PKI_FMT_TEXT)
+		jw_close(&d->j, ']');
+	dw_end(d);
+	ret = dw_ok(d) ? 0 : -1;
+out:
+	if (ret != 0)
+		d->failed = 1;
+	pki_bundle_free(b);
+	return ret;
+}
+
+/* A bundle is YAML that carries PEM: recognised by its version key on a
+ * line of its own, before the PEM blocks would be taken one by one. */
+static int
+looks_like_bundle(const unsigned char *data, size_t len)
+{
+	static const char key[] = "kpki-bundle:";
+
+	return (len >= sizeof(key) - 1 && memcmp(data, key, sizeof(key) - 1) == 0) ||
+		memmem(data, len, "\nkpki-bundle:", sizeof(key)) != NULL;
+}
+
+/* A YAML mapping: a kubeconfig, or a kpki CSR bundle. Returns 0
  * with *recognised = 0 when the input is no such thing. */
 static int
 dump_yaml(struct dw *d, const unsigned char *data, size_t len, const char *name,
@@ -1510,8 +1591,7 @@ out:
 	pki_ydocs_free(docs, ndocs);
 	if (is_bundle) {
 		*recognised = 1;
-		return pki_err_set(d->err, PKI_E_INVALID, "'%s': CSR bundles are not supported yet",
-			name);
+		return dump_bundle(d, data, len, name);
 	}
 	if (is_kc) {
 		*recognised = 1;
@@ -1555,6 +1635,10 @@ pki_dump(const unsigned char *data, size_t len, const char *name, time_t now,
 	d.name = cname;
 	if (len > 0 && data[0] == 0x30) {
 		if (dump_der(&d, data, len, NULL, cname, 1, 1, &rec) != 0)
+			goto out;
+	} else if (looks_like_bundle(data, len)) {
+		rec = 1;
+		if (dump_bundle(&d, data, len, cname) != 0)
 			goto out;
 	} else if (has_pem(data, len)) {
 		if (dump_pem(&d, data, len, cname, &rec) != 0)

@@ -1,4 +1,5 @@
 /* check_csr.c — PKCS#10 requests: parsing, facts, self-signatures. */
+#define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -310,6 +311,184 @@ START_TEST(test_mutations)
 }
 END_TEST
 
+/* ---- making requests ------------------------------------------------------ */
+
+static void
+names_of(struct pki_names *n, const char *const *v)
+{
+	struct pki_err err;
+
+	pki_err_clear(&err);
+	for (; v != NULL && *v != NULL; v++)
+		ck_assert_int_eq(pki_names_add(n, *v, &err), 0);
+}
+
+static const struct {
+	const char *type;
+	const char *cn;
+	const char *org[3];
+	const char *dns[4];
+	const char *ip[4];
+	const char *subject; /* RFC 4514: the last RDN first */
+	const char *algo, *curve, *sig;
+	unsigned bits;
+} made[] = {
+	{ "rsa2048", "kube-apiserver", { NULL }, { "cp-1", "kubernetes", NULL },
+		{ "10.96.0.1", "fd00::10", NULL }, "CN=kube-apiserver", "RSA", "", "RSA-SHA256",
+		2048 },
+	{ "ecdsa-p256", "system:node:cp-1", { "system:nodes", NULL }, { NULL }, { NULL },
+		"CN=system:node:cp-1,O=system:nodes", "ECDSA", "P-256", "ECDSA-SHA256", 256 },
+	{ "ecdsa-p384", "cp-1", { NULL }, { "localhost", NULL }, { "127.0.0.1", "::1", NULL },
+		"CN=cp-1", "ECDSA", "P-384", "ECDSA-SHA384", 384 },
+	{ "ed25519", "admin", { "b-team", "a-team", NULL }, { "*.apps.example.com", NULL },
+		{ NULL }, "CN=admin,O=a-team,O=b-team", "Ed25519", "", "EdDSA-Ed25519", 256 },
+};
+
+/* A made request says exactly what it was given, asks for nothing but
+ * subjectAltName, verifies and carries its key. */
+START_TEST(test_create)
+{
+	struct pki_names org = { 0 }, dns = { 0 }, ip = { 0 };
+	struct pki_key *key = NULL, *other = NULL;
+	struct pki_csr *c = NULL, *back = NULL;
+	struct pki_buf pem = { 0 };
+	struct pki_x509info in, in2;
+	enum pki_key_type type;
+	struct pki_err err;
+	size_t i, n;
+
+	pki_err_clear(&err);
+	names_of(&org, made[_i].org);
+	names_of(&dns, made[_i].dns);
+	names_of(&ip, made[_i].ip);
+	ck_assert_int_eq(pki_key_type_parse(made[_i].type, &type, &err), 0);
+	ck_assert_msg(pki_key_generate(type, &key, &err) == 0, "%s", err.msg);
+	ck_assert_msg(pki_csr_create(key, made[_i].cn, &org, &dns, &ip, &c, &err) == 0, "%s",
+		err.msg);
+	ck_assert_msg(pki_csr_info(c, &in, &err) == 0, "%s", err.msg);
+	ck_assert_str_eq(in.subject, made[_i].subject);
+	ck_assert_str_eq(in.cn, made[_i].cn);
+	ck_assert_uint_eq(in.org.n, org.n);
+	for (i = 0; i < org.n; i++)
+		ck_assert_str_eq(in.org.v[i], org.v[i]);
+	ck_assert_uint_eq(in.dns.n, dns.n);
+	for (i = 0; i < dns.n; i++)
+		ck_assert_str_eq(in.dns.v[i], dns.v[i]);
+	ck_assert_uint_eq(in.ip.n, ip.n);
+	for (i = 0; i < ip.n; i++)
+		ck_assert_str_eq(in.ip.v[i], ip.v[i]);
+	n = dns.n + ip.n > 0 ? 1 : 0;
+	ck_assert_uint_eq(in.ext_oids.n, n);
+	if (n)
+		ck_assert_str_eq(in.ext_oids.v[0], "2.5.29.17");
+	ck_assert_int_eq(in.has_ku, 0);
+	ck_assert_int_eq(in.has_bc, 0);
+	ck_assert_uint_eq(in.eku.n, 0);
+	ck_assert_uint_eq(in.other_san.n, 0);
+	ck_assert_str_eq(in.key.algo, made[_i].algo);
+	ck_assert_str_eq(in.key.curve, made[_i].curve);
+	ck_assert_uint_eq(in.key.bits, made[_i].bits);
+	ck_assert_str_eq(in.sig_algo, made[_i].sig);
+	ck_assert_int_eq(in.self_signature_ok, 1);
+	ck_assert_int_eq(pki_csr_verify(c, &err), 0);
+	ck_assert_int_eq(pki_csr_matches_key(c, key, &err), 1);
+	ck_assert_int_eq(pki_key_generate(PKI_KEY_ECDSA_P256, &other, &err), 0);
+	ck_assert_int_eq(pki_csr_matches_key(c, other, &err), 0);
+	/* PEM out and back in: the same request */
+	ck_assert_int_eq(pki_csr_export_pem(c, &pem, &err), 0);
+	ck_assert_int_eq(memcmp(pem.data, "-----BEGIN CERTIFICATE REQUEST-----\n", 36), 0);
+	ck_assert_ptr_null(memmem(pem.data, pem.len, "PRIVATE", 7));
+	ck_assert_msg(pki_csr_parse(pem.data, pem.len, "exported", &back, &err) == 0, "%s",
+		err.msg);
+	ck_assert_int_eq(pki_csr_info(back, &in2, &err), 0);
+	ck_assert_mem_eq(in.sha256, in2.sha256, 32);
+	pki_x509info_free(&in);
+	pki_x509info_free(&in2);
+	pki_buf_free(&pem);
+	pki_csr_free(c);
+	pki_csr_free(back);
+	pki_key_free(key);
+	pki_key_free(other);
+	pki_names_free(&org);
+	pki_names_free(&dns);
+	pki_names_free(&ip);
+}
+END_TEST
+
+static const struct {
+	const char *cn, *org, *dns, *ip;
+	enum pki_errcode code;
+	const char *msg;
+} made_bad[] = {
+	{ "", NULL, NULL, NULL, PKI_E_INVALID, "certificate request: empty CN" },
+	{ "a\nb", NULL, NULL, NULL, PKI_E_INVALID,
+		"certificate request: CN 'a\\x0ab': holds control characters" },
+	{ "x", "", NULL, NULL, PKI_E_INVALID, "certificate request: empty O" },
+	{ "x", NULL, "bad\x7fname", NULL, PKI_E_INVALID,
+		"certificate request 'x': certificate request: DNS SAN 'bad\\x7fname': holds "
+		"control characters" },
+	{ "x", NULL, NULL, "10.0.0.256", PKI_E_INVALID,
+		"certificate request 'x': certificate request: IP SAN '10.0.0.256': not an IP "
+		"address" },
+	{ "x", NULL, NULL, "example.com", PKI_E_INVALID,
+		"certificate request 'x': certificate request: IP SAN 'example.com': not an IP "
+		"address" },
+};
+
+START_TEST(test_create_bad)
+{
+	struct pki_names org = { 0 }, dns = { 0 }, ip = { 0 };
+	struct pki_key *key = NULL;
+	struct pki_csr *c = (struct pki_csr *)&org; /* must be reset to NULL */
+	struct pki_err err;
+
+	pki_err_clear(&err);
+	ck_assert_int_eq(pki_key_generate(PKI_KEY_ECDSA_P256, &key, &err), 0);
+	if (made_bad[_i].org)
+		ck_assert_int_eq(pki_names_add(&org, made_bad[_i].org, &err), 0);
+	if (made_bad[_i].dns)
+		ck_assert_int_eq(pki_names_add(&dns, made_bad[_i].dns, &err), 0);
+	if (made_bad[_i].ip)
+		ck_assert_int_eq(pki_names_add(&ip, made_bad[_i].ip, &err), 0);
+	ck_assert_int_eq(pki_csr_create(key, made_bad[_i].cn, &org, &dns, &ip, &c, &err), -1);
+	ck_assert_ptr_null(c);
+	ck_assert_int_eq(err.code, made_bad[_i].code);
+	ck_assert_str_eq(err.msg, made_bad[_i].msg);
+	pki_key_free(key);
+	pki_names_free(&org);
+	pki_names_free(&dns);
+	pki_names_free(&ip);
+}
+END_TEST
+
+/* Counts are capped: 256 SANs at most. */
+START_TEST(test_create_cap)
+{
+	struct pki_names dns = { 0 };
+	struct pki_key *key = NULL;
+	struct pki_csr *c = NULL;
+	struct pki_err err;
+	char name[32];
+	int i;
+
+	pki_err_clear(&err);
+	ck_assert_int_eq(pki_key_generate(PKI_KEY_ECDSA_P256, &key, &err), 0);
+	for (i = 0; i < 256; i++) {
+		(void)snprintf(name, sizeof(name), "n%d.example", i);
+		ck_assert_int_eq(pki_names_add(&dns, name, &err), 0);
+	}
+	ck_assert_msg(pki_csr_create(key, "x", NULL, &dns, NULL, &c, &err) == 0, "%s", err.msg);
+	pki_csr_free(c);
+	c = NULL;
+	ck_assert_int_eq(pki_names_add(&dns, "one-more.example", &err), 0);
+	ck_assert_int_eq(pki_csr_create(key, "x", NULL, &dns, NULL, &c, &err), -1);
+	ck_assert_int_eq(err.code, PKI_E_LIMIT);
+	ck_assert_str_eq(err.msg, "certificate request 'x': more than 256 O values or SANs");
+	pki_key_free(key);
+	pki_names_free(&dns);
+}
+END_TEST
+
 static Suite *
 csr_suite(void)
 {
@@ -324,6 +503,9 @@ csr_suite(void)
 	tcase_add_test(tc, test_size_cap);
 	tcase_add_test(tc, test_hostile_name);
 	tcase_add_loop_test(tc, test_mutations, 0, 2);
+	tcase_add_loop_test(tc, test_create, 0, (int)(sizeof(made) / sizeof(made[0])));
+	tcase_add_loop_test(tc, test_create_bad, 0, (int)(sizeof(made_bad) / sizeof(made_bad[0])));
+	tcase_add_test(tc, test_create_cap);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -709,7 +709,7 @@ static const struct {
 	{ "report/bad/dump/garbage.bin", "not a certificate, CSR, private key or kubeconfig" },
 	{ "report/bad/dump/empty", "not a certificate, CSR, private key or kubeconfig" },
 	{ "report/bad/dump/notes.txt", "not a certificate, CSR, private key or kubeconfig" },
-	{ "report/bad/dump/bundle.yaml", "CSR bundles are not supported yet" },
+	{ "report/bad/dump/bundle.yaml", "!bundle 'report/bad/dump/bundle.yaml': line 1: format version '1' is not supported" },
 	{ "report/bad/dump/truncated.crt", NULL },
 	{ "report/bad/dump/encrypted.key", NULL },
 	{ "kubeconfig/bad/bad-b64-cert.conf",

@@ -5,6 +5,8 @@
 #define PKI_CSR_H
 
 #include <pki/cert.h>
+#include <pki/file.h>
+#include <pki/key.h>
 
 struct pki_csr;
 
@@ -21,5 +23,26 @@ int pki_csr_info(const struct pki_csr *csr, struct pki_x509info *info,
 
 /* 0 when the CSR's self-signature verifies. */
 int pki_csr_verify(const struct pki_csr *csr, struct pki_err *err) PKI_WUR;
+
+/*
+ * Makes a request for key, the way kubeadm's generate-csr does: a subject
+ * of the O values (each its own RDN, in order) then the CN, as Go orders
+ * pkix.Name; a subjectAltName extension request with the DNS and IP SANs
+ * when there are any (IPv4 as 4 bytes, IPv6 as 16); and no other requested
+ * extension: key usage, extended key usage and basic constraints are the
+ * CA's to decide. Signed with key: SHA-256, SHA-384 for P-384, Ed25519
+ * plain. org, dns and ip may be NULL. Free with pki_csr_free().
+ */
+int pki_csr_create(const struct pki_key *key, const char *cn, const struct pki_names *org,
+	const struct pki_names *dns, const struct pki_names *ip, struct pki_csr **out,
+	struct pki_err *err) PKI_WUR;
+
+/* PEM "CERTIFICATE REQUEST", 64 characters a line (RFC 7468 7). */
+int pki_csr_export_pem(const struct pki_csr *csr, struct pki_buf *out,
+	struct pki_err *err) PKI_WUR;
+
+/* 1 when the request's public key is the key's, 0 when not, -1 on error. */
+int pki_csr_matches_key(const struct pki_csr *csr, const struct pki_key *key,
+	struct pki_err *err) PKI_WUR;
 
 #endif

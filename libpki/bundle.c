@@ -1,0 +1,862 @@
+/*
+ * bundle.c — the CSR bundle (kpki-bundle(5)): one YAML document carrying a
+ * node's certificate requests to the CA team, read as hostile input.
+ *
+ * Reading checks everything a signer relies on before anything else looks
+ * at it: the format version, the profile set (by name only), each entry's
+ * name, location and path against that set, and that each csr field holds
+ * exactly one PEM certificate request and never a private key.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/crypto.h>
+
+#include <pki/bundle.h>
+
+#include "internal.h"
+
+#define BUNDLE_VERSION	 "v1"
+#define BUNDLE_MAX_TEXT	 253		/* cluster and node names */
+#define BUNDLE_MAX_SET	 64		/* profile set names, as profile.c */
+#define BUNDLE_MAX_PEM	 (128u * 1024)	/* a CSR's PEM: PKI_CAP_CSR of DER, encoded */
+#define BUNDLE_MAX_TIME	 253402300799LL /* 9999-12-31T23:59:59Z */
+#define PEM_CSR_LABEL	 "CERTIFICATE REQUEST"
+
+/* 64 entries take about 600 nodes; thousands of entries stop at the node
+ * cap while parsing, before any entry is built. */
+static const struct pki_ylimits bundle_ylimits = {
+	.max_depth = 8,
+	.max_nodes = 4096,
+	.max_scalar = BUNDLE_MAX_PEM,
+	.max_docs = 1,
+};
+
+struct pki_bundle_entry {
+	char *name;
+	enum pki_profile_location loc;
+	char *path;		/* the target under its location: "apiserver.crt" */
+	struct pki_csr *csr;
+};
+
+struct pki_bundle {
+	char *profiles;
+	char *cluster;
+	char *node;
+	time_t created;
+	struct pki_bundle_entry **v;
+	size_t n, cap;
+};
+
+static const char *const loc_names[] = {
+	[PKI_LOC_CERT_DIR] = "cert-dir",
+	[PKI_LOC_KUBECONFIG_DIR] = "kubeconfig-dir",
+	[PKI_LOC_KUBELET_DIR] = "kubelet-dir",
+};
+
+/* ---- objects ----------------------------------------------------------- */
+
+static void
+entry_free(struct pki_bundle_entry *e)
+{
+	if (e == NULL)
+		return;
+	free(e->name);
+	free(e->path);
+	pki_csr_free(e->csr);
+	free(e);
+}
+
+void
+pki_bundle_free(struct pki_bundle *b)
+{
+	size_t i;
+
+	if (b == NULL)
+		return;
+	for (i = 0; i < b->n; i++)
+		entry_free(b->v[i]);
+	free(b->v);
+	free(b->profiles);
+	free(b->cluster);
+	free(b->node);
+	free(b);
+}
+
+const char *pki_bundle_profiles(const struct pki_bundle *b) { return b->profiles; }
+const char *pki_bundle_cluster(const struct pki_bundle *b) { return b->cluster; }
+const char *pki_bundle_node(const struct pki_bundle *b) { return b->node; }
+time_t pki_bundle_created(const struct pki_bundle *b) { return b->created; }
+size_t pki_bundle_count(const struct pki_bundle *b) { return b->n; }
+
+const struct pki_bundle_entry *
+pki_bundle_at(const struct pki_bundle *b, size_t i)
+{
+	return i < b->n ? b->v[i] : NULL;
+}
+
+const char *pki_bundle_entry_name(const struct pki_bundle_entry *e) { return e->name; }
+enum pki_profile_location
+pki_bundle_entry_location(const struct pki_bundle_entry *e)
+{
+	return e->loc;
+}
+const char *pki_bundle_entry_path(const struct pki_bundle_entry *e) { return e->path; }
+const struct pki_csr *pki_bundle_entry_csr(const struct pki_bundle_entry *e) { return e->csr; }
+
+/* ---- checks shared by the constructor and the reader -------------------- */
+
+/* Set names as profile.c accepts them ([a-z0-9][a-z0-9.-]*), and never one
+ * that pki_profile_set_load() would take for a path. */
+static int
+set_name_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > BUNDLE_MAX_SET)
+		return 0;
+	if (n >= 5 && strcmp(s + n - 5, ".yaml") == 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+			    (i > 0 && (c == '.' || c == '-'))))
+			return 0;
+	}
+	return 1;
+}
+
+/* Checks the header fields; `what` starts messages ("bundle 'x.yaml'"). */
+static int
+check_header(const char *what, const char *profiles, const char *cluster,
+	const char *node, long long created, struct pki_err *err)
+{
+	char clean[128];
+
+	if (!set_name_ok(profiles)) {
+		pki_text_sanitize(profiles, clean, sizeof(clean));
+		return pki_err_set(err, PKI_E_INVALID,
+			"%s: profile set '%s' is not a set name ([a-z0-9][a-z0-9.-]*, "
+			"at most %d bytes, not ending in .yaml)",
+			what, clean, BUNDLE_MAX_SET);
+	}
+	if (cluster[0] == '\0' || strlen(cluster) > BUNDLE_MAX_TEXT ||
+	    !pki_text_is_clean(cluster, strlen(cluster), 0)) {
+		pki_text_sanitize(cluster, clean, sizeof(clean));
+		return pki_err_set(err, PKI_E_INVALID,
+			"%s: cluster name '%s' is empty, longer than %d bytes or holds "
+			"control characters",
+			what, clean, BUNDLE_MAX_TEXT);
+	}
+	if (node[0] != '\0' && !pki_dns1123_subdomain(node, 0)) {
+		pki_text_sanitize(node, clean, sizeof(clean));
+		return pki_err_set(err, PKI_E_INVALID,
+			"%s: node name '%s' is not an RFC 1123 subdomain", what, clean);
+	}
+	if (created < 0 || created > BUNDLE_MAX_TIME)
+		return pki_err_set(err, PKI_E_INVALID,
+			"%s: creation time %lld is outside 1970 to 9999", what, created);
+	return 0;
+}
+
+static char *
+target_path(const struct pki_profile *p, struct pki_err *err)
+{
+	const char *base = pki_profile_path(p);
+	size_t n = strlen(base);
+	char *s;
+
+	if (pki_profile_kind(p) == PKI_PROFILE_KUBECONFIG)
+		return pki_strdup(base, err);
+	s = malloc(n + sizeof(".crt"));
+	if (s == NULL) {
+		pki_err_nomem(err);
+		return NULL;
+	}
+	memcpy(s, base, n);
+	memcpy(s + n, ".crt", sizeof(".crt"));
+	return s;
+}
+
+static struct pki_bundle_entry *
+find_entry(const struct pki_bundle *b, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (strcmp(b->v[i]->name, name) == 0)
+			return b->v[i];
+	return NULL;
+}
+
+/* Takes e (freed on failure). */
+static int
+push_entry(struct pki_bundle *b, struct pki_bundle_entry *e, struct pki_err *err)
+{
+	if (pki_grow((void **)&b->v, &b->cap, b->n + 1, sizeof(*b->v), err) != 0) {
+		entry_free(e);
+		return -1;
+	}
+	b->v[b->n++] = e;
+	return 0;
+}
+
+/* ---- construction ------------------------------------------------------- */
+
+int
+pki_bundle_new(const char *profiles, const char *cluster, const char *node,
+	time_t created, struct pki_bundle **out, struct pki_err *err)
+{
+	struct pki_bundle *b = NULL;
+	int ret = -1;
+
+	*out = NULL;
+	if (node == NULL)
+		node = "";
+	if (profiles == NULL || cluster == NULL) {
+		pki_err_set(err, PKI_E_USAGE, "bundle: no profile set or cluster name given");
+		goto out;
+	}
+	if (check_header("bundle", profiles, cluster, node, (long long)created, err) != 0)
+		goto out;
+	b = pki_calloc(1, sizeof(*b), err);
+	if (b == NULL)
+		goto out;
+	b->created = created;
+	if ((b->profiles = pki_strdup(profiles, err)) == NULL ||
+	    (b->cluster = pki_strdup(cluster, err)) == NULL ||
+	    (b->node = pki_strdup(node, err)) == NULL)
+		goto out;
+	*out = b;
+	b = NULL; /* transferred */
+	ret = 0;
+out:
+	pki_bundle_free(b);
+	return ret;
+}
+
+int
+pki_bundle_add(struct pki_bundle *b, const struct pki_profile *p, const struct pki_csr *csr,
+	struct pki_err *err)
+{
+	struct pki_bundle_entry *e = NULL;
+	const unsigned char *der;
+	size_t len;
+	char what[128];
+	int ret = -1;
+
+	if (pki_profile_kind(p) == PKI_PROFILE_CA)
+		return pki_err_set(err, PKI_E_USAGE,
+			"bundle: profile '%s' is a CA: a bundle requests no CA certificate",
+			pki_profile_name(p));
+	if (find_entry(b, pki_profile_name(p)) != NULL)
+		return pki_err_set(err, PKI_E_EXISTS, "bundle: entry '%s' is already there",
+			pki_profile_name(p));
+	if (b->n >= PKI_BUNDLE_MAX_ENTRIES)
+		return pki_err_set(err, PKI_E_LIMIT, "bundle: more than %d entries",
+			PKI_BUNDLE_MAX_ENTRIES);
+	e = pki_calloc(1, sizeof(*e), err);
+	if (e == NULL)
+		goto out;
+	e->loc = pki_profile_location(p);
+	if ((e->name = pki_strdup(pki_profile_name(p), err)) == NULL ||
+	    (e->path = target_path(p, err)) == NULL)
+		goto out;
+	/* a copy of its own, parsed from the DER as any reader would */
+	der = pki_csr_der(csr, &len);
+	(void)snprintf(what, sizeof(what), "bundle entry %s", e->name);
+	if (pki_csr_parse(der, len, what, &e->csr, err) != 0)
+		goto out;
+	ret = push_entry(b, e, err);
+	e = NULL; /* taken */
+out:
+	entry_free(e);
+	return ret;
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+struct rd {
+	const char *name;	/* as the caller named the input */
+	const char *what;	/* "bundle 'x.yaml'", sanitized */
+	struct pki_err *err;
+};
+
+/* A scalar field as clean text (no control characters). A plain null is
+ * taken as "" only where null_ok. */
+static int
+get_text(struct rd *r, const struct pki_ynode *map, const char *key, const char *where,
+	int null_ok, const char **out)
+{
+	const struct pki_ynode *n = pki_ymap_get(map, key);
+
+	*out = NULL;
+	if (n == NULL)
+		return pki_err_set(r->err, PKI_E_PARSE, "%s: line %u: missing '%s'", where,
+			map->line, key);
+	if (n->type != PKI_Y_SCALAR)
+		return pki_err_set(r->err, PKI_E_PARSE, "%s: line %u: '%s' must be a value",
+			where, n->line, key);
+	if (pki_ynode_is_null(n)) {
+		if (!null_ok)
+			return pki_err_set(r->err, PKI_E_PARSE, "%s: line %u: '%s' is empty",
+				where, n->line, key);
+		*out = "";
+		return 0;
+	}
+	if (!pki_text_is_clean(n->str, n->len, 0))
+		return pki_err_set(r->err, PKI_E_PARSE,
+			"%s: line %u: '%s' holds control characters or invalid UTF-8", where,
+			n->line, key);
+	*out = n->str;
+	return 0;
+}
+
+static int
+two_digits(const char *s, int *v)
+{
+	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
+		return -1;
+	*v = (s[0] - '0') * 10 + (s[1] - '0');
+	return 0;
+}
+
+/* RFC 3339 in the one form kpki writes: "YYYY-MM-DDTHH:MM:SSZ" (UTC, no
+ * fraction). The round trip through pki_time_rfc3339 refuses dates that
+ * do not exist (February 30) and leap seconds. */
+static int
+parse_time(const char *s, time_t *out)
+{
+	struct tm tm;
+	int c, y, mo, d, h, mi, se;
+	char back[32];
+	time_t t;
+
+	if (strlen(s) != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
+	    s[16] != ':' || s[19] != 'Z')
+		return -1;
+	if (two_digits(s, &c) != 0 || two_digits(s + 2, &y) != 0 ||
+	    two_digits(s + 5, &mo) != 0 || two_digits(s + 8, &d) != 0 ||
+	    two_digits(s + 11, &h) != 0 || two_digits(s + 14, &mi) != 0 ||
+	    two_digits(s + 17, &se) != 0)
+		return -1;
+	if (c * 100 + y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+	    mi > 59 || se > 59)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = c * 100 + y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = se;
+	t = timegm(&tm);
+	if (t == (time_t)-1)
+		return -1;
+	pki_time_rfc3339(t, back);
+	if (strcmp(back, s) != 0)
+		return -1;
+	*out = t;
+	return 0;
+}
+
+static int
+is_blank(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/*
+ * The csr field: exactly one CERTIFICATE REQUEST block and nothing but
+ * blanks around it. A private key anywhere in it is named as such (its
+ * text is never quoted).
+ */
+static int
+read_csr(struct rd *r, const struct pki_ynode *n, const char *where, const char *ename,
+	struct pki_csr **out)
+{
+	const unsigned char *s = (const unsigned char *)n->str;
+	struct pki_buf der = { 0 };
+	struct pki_pem blk, first;
+	size_t pos = 0, i, nblocks = 0;
+	const char *kind;
+	char what[600];
+	int ret = -1, got, key = 0;
+
+	*out = NULL;
+	(void)snprintf(what, sizeof(what), "%s: 'csr'", where);
+	if (n->type != PKI_Y_SCALAR)
+		return pki_err_set(r->err, PKI_E_PARSE, "%s: line %u: 'csr' must be a value",
+			where, n->line);
+	memset(&first, 0, sizeof(first));
+	while ((got = pki_pem_next(s, n->len, &pos, &blk, what, r->err)) == 1) {
+		kind = pki_pem_label_kind(blk.label);
+		if (kind != NULL && strcmp(kind, "a private key") == 0)
+			key = 1;
+		if (nblocks++ == 0)
+			first = blk;
+	}
+	if (key)
+		/* before any other complaint: this is the one that matters */
+		return pki_err_set(r->err, PKI_E_INVALID,
+			"%s holds a private key: a bundle never carries one (the key stays "
+			"on the node)",
+			what);
+	if (got < 0)
+		return -1;
+	if (nblocks == 0)
+		return pki_err_set(r->err, PKI_E_PARSE,
+			"%s: line %u: no PEM certificate request (RFC 7468)", what, n->line);
+	if (nblocks > 1)
+		return pki_err_set(r->err, PKI_E_INVALID,
+			"%s holds %zu PEM blocks, not exactly one certificate request", what,
+			nblocks);
+	if (strcmp(first.label, PEM_CSR_LABEL) != 0 &&
+	    strcmp(first.label, "NEW CERTIFICATE REQUEST") != 0) {
+		kind = pki_pem_label_kind(first.label);
+		if (kind != NULL)
+			return pki_err_set(r->err, PKI_E_INVALID,
+				"%s is %s, not a certificate request", what, kind);
+		return pki_err_set(r->err, PKI_E_INVALID,
+			"%s is a PEM block of another kind, not a certificate request", what);
+	}
+	/* blanks only before BEGIN and after END */
+	for (i = 0; i < n->len && is_blank(s[i]); i++)
+		;
+	if (i + 11 > n->len || memcmp(s + i, "-----BEGIN ", 11) != 0)
+		return pki_err_set(r->err, PKI_E_PARSE, "%s: text before the PEM block", what);
+	for (i = pos; i < n->len && is_blank(s[i]); i++)
+		;
+	if (i != n->len)
+		return pki_err_set(r->err, PKI_E_PARSE, "%s: text after the PEM block", what);
+	if (first.has_headers) {
+		pki_err_set(r->err, PKI_E_PARSE, "%s: unexpected headers in the PEM block", what);
+		goto out;
+	}
+	if (pki_pem_decode(&first, what, &der, r->err) != 0)
+		goto out;
+	if (der.len == 0 || der.data[0] != 0x30) {
+		pki_err_set(r->err, PKI_E_PARSE, "%s: malformed certificate request (RFC 2986 4)",
+			what);
+		goto out;
+	}
+	/* later messages about the request (kpki-sign's) name bundle and entry */
+	(void)snprintf(what, sizeof(what), "%s: %s", r->name, ename);
+	if (pki_csr_parse(der.data, der.len, what, out, r->err) != 0) {
+		pki_err_prefix(r->err, "%s", where);
+		goto out;
+	}
+	ret = 0;
+out:
+	pki_buf_free(&der);
+	return ret;
+}
+
+static int
+loc_parse(const char *s, enum pki_profile_location *out)
+{
+	size_t i;
+
+	for (i = 0; i < PKI_ARRAY_LEN(loc_names); i++)
+		if (strcmp(s, loc_names[i]) == 0) {
+			*out = (enum pki_profile_location)i;
+			return 0;
+		}
+	return -1;
+}
+
+static int
+read_entry(struct rd *r, struct pki_bundle *b, const struct pki_profile_set *set,
+	const struct pki_ynode *map, size_t idx)
+{
+	static const char *const keys[] = { "name", "location", "path", "csr", NULL };
+	struct pki_bundle_entry *e = NULL;
+	const struct pki_profile *p;
+	const char *name, *loc, *path;
+	char where[512], where_key[160], clean[128], target_clean[128];
+	enum pki_profile_location lv;
+	char *target = NULL;
+	size_t i;
+	int ret = -1;
+
+	(void)snprintf(where, sizeof(where), "%s: entries[%zu]", r->what, idx);
+	if (map->type != PKI_Y_MAP)
+		return pki_err_set(r->err, PKI_E_PARSE, "%s: line %u: an entry must be a mapping",
+			where, map->line);
+	if (get_text(r, map, "name", where, 0, &name) != 0)
+		return -1;
+	pki_text_sanitize(name, clean, sizeof(clean));
+	(void)snprintf(where, sizeof(where), "%s: entry '%s'", r->what, clean);
+	for (i = 0; i < map->n; i++)
+		if (strcmp(map->keys[i]->str, "certificate") == 0)
+			return pki_err_set(r->err, PKI_E_INVALID,
+				"%s: line %u: 'certificate' belongs to a signed bundle, "
+				"which this version does not read",
+				where, map->keys[i]->line);
+	(void)snprintf(where_key, sizeof(where_key), "entry '%s'", clean);
+	if (pki_ymap_check_keys(map, keys, r->what, where_key, r->err) != 0)
+		return -1;
+	if (find_entry(b, name) != NULL)
+		return pki_err_set(r->err, PKI_E_INVALID,
+			"%s: line %u: a second entry for the same profile", where, map->line);
+	p = pki_profile_set_find(set, name);
+	if (p == NULL)
+		return pki_err_set(r->err, PKI_E_INVALID, "%s: no profile '%s' in set '%s'",
+			where, clean, pki_profile_set_name(set));
+	if (pki_profile_kind(p) == PKI_PROFILE_CA)
+		return pki_err_set(r->err, PKI_E_INVALID,
+			"%s: profile '%s' is a CA: a bundle requests no CA certificate", where,
+			clean);
+	if (get_text(r, map, "location", where, 0, &loc) != 0 ||
+	    get_text(r, map, "path", where, 0, &path) != 0)
+		return -1;
+	if (loc_parse(loc, &lv) != 0) {
+		pki_text_sanitize(loc, clean, sizeof(clean));
+		return pki_err_set(r->err, PKI_E_INVALID,
+			"%s: location '%s' is not cert-dir, kubeconfig-dir or kubelet-dir", where,
+			clean);
+	}
+	if (lv != pki_profile_location(p))
+		return pki_err_set(r->err, PKI_E_INVALID,
+			"%s: location '%s' is not the profile's location '%s'", where, loc,
+			loc_names[pki_profile_location(p)]);
+	target = target_path(p, r->err);
+	if (target == NULL)
+		goto out;
+	/* exact equality leaves no room for "..", absolute paths or NULs */
+	if (strcmp(path, target) != 0) {
+		pki_text_sanitize(path, clean, sizeof(clean));
+		pki_text_sanitize(target, target_clean, sizeof(target_clean));
+		pki_err_set(r->err, PKI_E_INVALID, "%s: path '%s' is not the profile's target '%s'",
+			where, clean, target_clean);
+		goto out;
+	}
+	if (pki_ymap_get(map, "csr") == NULL) {
+		pki_err_set(r->err, PKI_E_PARSE, "%s: line %u: missing 'csr'", where, map->line);
+		goto out;
+	}
+	e = pki_calloc(1, sizeof(*e), r->err);
+	if (e == NULL)
+		goto out;
+	e->loc = lv;
+	e->path = target;
+	target = NULL; /* transferred */
+	if ((e->name = pki_strdup(name, r->err)) == NULL)
+		goto out;
+	if (read_csr(r, pki_ymap_get(map, "csr"), where, e->name, &e->csr) != 0)
+		goto out;
+	ret = push_entry(b, e, r->err);
+	e = NULL; /* taken */
+out:
+	free(target);
+	entry_free(e);
+	return ret;
+}
+
+static int
+read_header(struct rd *r, const struct pki_ynode *root, struct pki_bundle *b)
+{
+	static const char *const keys[] = { "kpki-bundle", "profiles", "cluster", "node",
+		"created", "entries", NULL };
+	const struct pki_ynode *ver;
+	const char *profiles, *cluster, *node, *created;
+	char clean[64];
+
+	/* the version first: a newer bundle gets that answer, not "unknown key" */
+	ver = pki_ymap_get(root, "kpki-bundle");
+	if (ver == NULL)
+		return pki_err_set(r->err, PKI_E_PARSE,
+			"%s: missing 'kpki-bundle' (not a kpki CSR bundle)", r->what);
+	if (ver->type != PKI_Y_SCALAR || strcmp(ver->str, BUNDLE_VERSION) != 0) {
+		pki_text_sanitize(ver->type == PKI_Y_SCALAR ? ver->str : "", clean, sizeof(clean));
+		return pki_err_set(r->err, PKI_E_INVALID,
+			"%s: line %u: format version '%s' is not supported (this version "
+			"reads %s)",
+			r->what, ver->line, clean, BUNDLE_VERSION);
+	}
+	if (pki_ymap_get(root, "ca-certificates") != NULL)
+		return pki_err_set(r->err, PKI_E_INVALID,
+			"%s: 'ca-certificates' belongs to a signed bundle, which this version "
+			"does not read",
+			r->what);
+	if (pki_ymap_check_keys(root, keys, r->what, "the bundle", r->err) != 0)
+		return -1;
+	if (get_text(r, root, "profiles", r->what, 0, &profiles) != 0 ||
+	    get_text(r, root, "cluster", r->what, 0, &cluster) != 0 ||
+	    get_text(r, root, "node", r->what, 1, &node) != 0 ||
+	    get_text(r, root, "created", r->what, 0, &created) != 0)
+		return -1;
+	if (parse_time(created, &b->created) != 0) {
+		pki_text_sanitize(created, clean, sizeof(clean));
+		return pki_err_set(r->err, PKI_E_INVALID,
+			"%s: created '%s' is not an RFC 3339 UTC time (YYYY-MM-DDTHH:MM:SSZ)",
+			r->what, clean);
+	}
+	if (check_header(r->what, profiles, cluster, node, (long long)b->created, r->err) != 0)
+		return -1;
+	if ((b->profiles = pki_strdup(profiles, r->err)) == NULL ||
+	    (b->cluster = pki_strdup(cluster, r->err)) == NULL ||
+	    (b->node = pki_strdup(node, r->err)) == NULL)
+		return -1;
+	return 0;
+}
+
+int
+pki_bundle_parse(const unsigned char *data, size_t len, const char *name,
+	const struct pki_profile_set *set, struct pki_bundle **out, struct pki_err *err)
+{
+	struct pki_profile_set *own = NULL;
+	struct pki_ynode **docs = NULL;
+	struct pki_bundle *b = NULL;
+	const struct pki_ynode *root, *entries;
+	char clean[256], what[300];
+	struct rd r;
+	size_t ndocs = 0, i;
+	int ret = -1;
+
+	*out = NULL;
+	pki_text_sanitize(name, clean, sizeof(clean));
+	(void)snprintf(what, sizeof(what), "bundle '%s'", clean);
+	r.name = name;
+	r.what = what;
+	r.err = err;
+	if (len > PKI_CAP_YAML)
+		return pki_err_set(err, PKI_E_LIMIT, "%s: larger than %u bytes", what,
+			PKI_CAP_YAML);
+	/* wherever it hides (a comment too): never accepted, never echoed */
+	if (memmem(data, len, "PRIVATE KEY-----", 16) != NULL)
+		return pki_err_set(err, PKI_E_INVALID,
+			"%s: holds a private key: a bundle never carries one (the key stays "
+			"on the node)",
+			what);
+	if (pki_yaml_parse(data, len, what, &bundle_ylimits, &docs, &ndocs, err) != 0)
+		goto out;
+	if (ndocs != 1 || docs[0]->type != PKI_Y_MAP) {
+		pki_err_set(err, PKI_E_PARSE, "%s: not one YAML mapping (kpki-bundle(5))", what);
+		goto out;
+	}
+	root = docs[0];
+	b = pki_calloc(1, sizeof(*b), err);
+	if (b == NULL || read_header(&r, root, b) != 0)
+		goto out;
+	if (pki_yget_seq(root, "entries", 1, what, &entries, err) != 0)
+		goto out;
+	if (entries->n == 0) {
+		pki_err_set(err, PKI_E_INVALID, "%s: line %u: no entries", what, entries->line);
+		goto out;
+	}
+	if (entries->n > PKI_BUNDLE_MAX_ENTRIES) {
+		pki_err_set(err, PKI_E_LIMIT, "%s: line %u: more than %d entries", what,
+			entries->line, PKI_BUNDLE_MAX_ENTRIES);
+		goto out;
+	}
+	if (set == NULL) {
+		/* by name only (set_name_ok refused anything like a path) */
+		if (pki_profile_set_load(b->profiles, &own, err) != 0) {
+			pki_err_prefix(err, "%s", what);
+			goto out;
+		}
+		set = own;
+	}
+	if (strcmp(pki_profile_set_name(set), b->profiles) != 0) {
+		pki_err_set(err, PKI_E_INVALID, "%s: profile set '%s' is not the expected '%s'",
+			what, b->profiles, pki_profile_set_name(set));
+		goto out;
+	}
+	for (i = 0; i < entries->n; i++)
+		if (read_entry(&r, b, set, entries->items[i], i) != 0)
+			goto out;
+	*out = b;
+	b = NULL; /* transferred */
+	ret = 0;
+out:
+	pki_bundle_free(b);
+	pki_profile_set_free(own);
+	pki_ydocs_free(docs, ndocs);
+	return ret;
+}
+
+int
+pki_bundle_load(const char *path, const struct pki_profile_set *set,
+	struct pki_bundle **out, struct pki_err *err)
+{
+	struct pki_buf buf = { 0 };
+	int ret;
+
+	*out = NULL;
+	if (pki_file_read(path, "bundle", PKI_CAP_YAML, PKI_READ_STDIN, &buf, err) != 0)
+		return -1;
+	ret = pki_bundle_parse(buf.data, buf.len, path, set, out, err);
+	pki_buf_free(&buf);
+	return ret;
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+/* RFC 7468 strict form: 64 columns, LF, each line indented for the block
+ * scalar. */
+static int
+write_pem(struct pki_buf *out, const struct pki_csr *csr, const char *indent,
+	struct pki_err *err)
+{
+	struct pki_buf b64 = { 0 };
+	const unsigned char *der;
+	size_t len, off;
+	int ret = -1;
+
+	der = pki_csr_der(csr, &len);
+	if (pki_base64_encode(der, len, &b64, err) != 0)
+		goto out;
+	if (pki_buf_printf(out, err, "%s-----BEGIN %s-----\n", indent, PEM_CSR_LABEL) != 0)
+		goto out;
+	for (off = 0; off < b64.len; off += 64) {
+		size_t n = b64.len - off < 64 ? b64.len - off : 64;
+
+		if (pki_buf_printf(out, err, "%s%.*s\n", indent, (int)n, b64.data + off) != 0)
+			goto out;
+	}
+	if (pki_buf_printf(out, err, "%s-----END %s-----\n", indent, PEM_CSR_LABEL) != 0)
+		goto out;
+	ret = 0;
+out:
+	pki_buf_free(&b64);
+	return ret;
+}
+
+static int
+write_field(struct pki_buf *out, const char *prefix, const char *key, const char *value,
+	struct pki_err *err)
+{
+	if (pki_buf_printf(out, err, "%s%s: ", prefix, key) != 0 ||
+	    pki_yaml_str(out, value, err) != 0 || pki_buf_append(out, "\n", 1, err) != 0)
+		return -1;
+	return 0;
+}
+
+int
+pki_bundle_write(const struct pki_bundle *b, struct pki_buf *out, struct pki_err *err)
+{
+	struct pki_buf tmp = { 0 };
+	char created[32];
+	size_t i;
+	int ret = -1;
+
+	if (b->n == 0)
+		return pki_err_set(err, PKI_E_USAGE, "bundle: no entries to write");
+	pki_time_rfc3339(b->created, created);
+	if (pki_buf_printf(&tmp, err,
+		    "# A kpki CSR bundle (kpki-bundle(5)). It holds certificate requests\n"
+		    "# only: the private keys stay on the node.\n") != 0 ||
+	    write_field(&tmp, "", "kpki-bundle", BUNDLE_VERSION, err) != 0 ||
+	    write_field(&tmp, "", "profiles", b->profiles, err) != 0 ||
+	    write_field(&tmp, "", "cluster", b->cluster, err) != 0 ||
+	    write_field(&tmp, "", "node", b->node, err) != 0 ||
+	    write_field(&tmp, "", "created", created, err) != 0 ||
+	    pki_buf_printf(&tmp, err, "entries:\n") != 0)
+		goto out;
+	for (i = 0; i < b->n; i++) {
+		const struct pki_bundle_entry *e = b->v[i];
+
+		if (write_field(&tmp, "  - ", "name", e->name, err) != 0 ||
+		    write_field(&tmp, "    ", "location", loc_names[e->loc], err) != 0 ||
+		    write_field(&tmp, "    ", "path", e->path, err) != 0 ||
+		    pki_buf_printf(&tmp, err, "    csr: |\n") != 0 ||
+		    write_pem(&tmp, e->csr, "      ", err) != 0)
+			goto out;
+	}
+	ret = pki_buf_append(out, tmp.data, tmp.len, err);
+out:
+	pki_buf_free(&tmp);
+	return ret;
+}
+
+/* ---- fingerprint -------------------------------------------------------- */
+
+static int
+cmp_entries(const void *a, const void *b)
+{
+	const struct pki_bundle_entry *x = *(const struct pki_bundle_entry *const *)a;
+	const struct pki_bundle_entry *y = *(const struct pki_bundle_entry *const *)b;
+
+	return strcmp(x->name, y->name);
+}
+
+/*
+ * The canonical text (kpki-bundle(5), FINGERPRINT): one "key SP value LF"
+ * line per field in a fixed order, entries sorted by name, each CSR as the
+ * base64 of its DER on one line. No value can hold a LF, so the text reads
+ * back one way only.
+ */
+static int
+canonical_text(const struct pki_bundle *b, struct pki_buf *out, struct pki_err *err)
+{
+	const struct pki_bundle_entry **v = NULL;
+	struct pki_buf b64 = { 0 };
+	const unsigned char *der;
+	char created[32];
+	size_t i, len;
+	int ret = -1;
+
+	v = pki_calloc(b->n, sizeof(*v), err);
+	if (v == NULL)
+		goto out;
+	for (i = 0; i < b->n; i++)
+		v[i] = b->v[i];
+	if (b->n > 1)
+		qsort(v, b->n, sizeof(*v), cmp_entries);
+	pki_time_rfc3339(b->created, created);
+	if (pki_buf_printf(out, err,
+		    "kpki-bundle %s\nprofiles %s\ncluster %s\nnode %s\ncreated %s\n"
+		    "entries %zu\n",
+		    BUNDLE_VERSION, b->profiles, b->cluster, b->node, created, b->n) != 0)
+		goto out;
+	for (i = 0; i < b->n; i++) {
+		der = pki_csr_der(v[i]->csr, &len);
+		if (pki_base64_encode(der, len, &b64, err) != 0)
+			goto out;
+		if (pki_buf_printf(out, err, "name %s\nlocation %s\npath %s\ncsr ", v[i]->name,
+			    loc_names[v[i]->loc], v[i]->path) != 0 ||
+		    pki_buf_append(out, b64.data, b64.len, err) != 0 ||
+		    pki_buf_append(out, "\n", 1, err) != 0)
+			goto out;
+		pki_buf_free(&b64);
+	}
+	ret = 0;
+out:
+	pki_buf_free(&b64);
+	free(v);
+	return ret;
+}
+
+int
+pki_bundle_fingerprint(const struct pki_bundle *b, char out[72], struct pki_err *err)
+{
+	static const char hex[] = "0123456789abcdef";
+	struct pki_buf text = { 0 };
+	unsigned char md[32];
+	size_t i;
+	int ret = -1;
+
+	out[0] = '\0';
+	if (canonical_text(b, &text, err) != 0)
+		goto out;
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, text.data, text.len, md) < 0) {
+		pki_err_set(err, PKI_E_CRYPTO, "bundle: cannot compute SHA-256");
+		goto out;
+	}
+	memcpy(out, "SHA256:", 7);
+	for (i = 0; i < sizeof(md); i++) {
+		out[7 + i * 2] = hex[md[i] >> 4];
+		out[7 + i * 2 + 1] = hex[md[i] & 15];
+	}
+	out[7 + 64] = '\0';
+	ret = 0;
+out:
+	pki_buf_free(&text);
+	return ret;
+}

@@ -1,0 +1,82 @@
+# kpki-csr --renew from an openssl-made tree: the existing subjects and SANs
+# are reproduced, new keys are staged (or the current ones reused), and a
+# configuration that differs is reported and wins only with --prefer-config.
+. "$KPKI_E2E/lib.sh"
+
+CHECK="/usr/bin/python3 $E2E/csrcheck.py"
+pki_tree t
+keysum() { (cd t && find . -name '*.key' -exec sha256sum {} + | sort); }
+keysum >orig
+
+expect_status 0 kpki-csr --renew --cert-dir t/pki --kubeconfig-dir t/kubeconfig --bundle b.yaml
+$CHECK b.yaml example
+expect_grep "bundle fingerprint SHA256:" err
+# the existing keys are untouched, a staged key per request, 0600
+keysum | grep -v kpki-staging >now
+same_file orig now
+[ "$(find t/pki/kpki-staging -name '*.key' | wc -l)" -eq 12 ] || die "12 staged keys"
+for k in t/pki/kpki-staging/*.key; do
+	[ "$(stat -c %a "$k")" = 600 ] || die "$k: mode"
+done
+# without a configuration the key type is the certificate's (apiserver: RSA)
+openssl pkey -in t/pki/kpki-staging/apiserver.key -noout -text | grep -q "2048 bit" ||
+	die "apiserver renewal key type"
+openssl pkey -in t/pki/kpki-staging/etcd-server.key -noout -text | grep -q "prime256v1" ||
+	die "etcd-server renewal key type"
+# a second renewal reuses the staged keys
+keysum >staged
+expect_status 0 kpki-csr --renew --cert-dir t/pki --kubeconfig-dir t/kubeconfig --bundle b2.yaml
+keysum >staged2
+same_file staged staged2
+expect_grep "staged key, reused" err
+
+# --reuse-key: the current key, checked against the certificate; not for kubeconfigs
+expect_status 0 kpki-csr --renew --reuse-key --only apiserver,etcd-peer --cert-dir t/pki \
+	--kubeconfig-dir t/kubeconfig --bundle r.yaml
+/usr/bin/python3 - r.yaml t/pki/apiserver.key <<'PY' || die "--reuse-key did not use the key"
+import sys, yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization as s
+csr = x509.load_pem_x509_csr(yaml.safe_load(open(sys.argv[1]))["entries"][0]["csr"].encode())
+key = s.load_pem_private_key(open(sys.argv[2], "rb").read(), None)
+f = lambda k: k.public_bytes(s.Encoding.DER, s.PublicFormat.SubjectPublicKeyInfo)
+sys.exit(f(csr.public_key()) != f(key.public_key()))
+PY
+expect_status 2 kpki-csr --renew --reuse-key --cert-dir t/pki --kubeconfig-dir t/kubeconfig \
+	--bundle x.yaml
+expect_grep "admin.conf" err
+[ ! -e x.yaml ] || die "a refused run wrote a bundle"
+
+# a configuration that agrees: no difference reported
+expect_status 0 kpki-csr --renew --config "$E2E/cluster.yaml" --cert-dir t/pki \
+	--kubeconfig-dir t/kubeconfig --bundle c.yaml
+expect_no_grep "in the certificate, not in the configuration" err
+$CHECK c.yaml example
+
+# a configuration whose certSANs differ: reported; the certificate wins...
+sed 's/- api.example.internal/- api2.example.internal/' "$E2E/cluster.yaml" >c2.yaml
+expect_status 0 kpki-csr --renew --config c2.yaml --cert-dir t/pki \
+	--kubeconfig-dir t/kubeconfig --bundle d.yaml
+expect_grep "apiserver: DNS SAN 'api.example.internal' is in the certificate, not in the configuration" err
+expect_grep "apiserver: DNS SAN 'api2.example.internal' is in the configuration, not in the certificate" err
+expect_grep "--prefer-config" err
+$CHECK d.yaml example
+# ...unless --prefer-config
+expect_status 0 kpki-csr --renew --prefer-config --config c2.yaml --cert-dir t/pki \
+	--kubeconfig-dir t/kubeconfig --bundle p.yaml
+$CHECK p.yaml example-api2
+
+# a missing certificate is skipped with a note, an error when named
+rm t/pki/front-proxy-client.crt
+expect_status 0 kpki-csr --renew --cert-dir t/pki --kubeconfig-dir t/kubeconfig --bundle m.yaml
+expect_grep "front-proxy-client: skipped" err
+expect_no_grep "name: front-proxy-client" m.yaml
+expect_status 1 kpki-csr --renew --only front-proxy-client --cert-dir t/pki \
+	--kubeconfig-dir t/kubeconfig --bundle m2.yaml
+expect_grep "front-proxy-client.crt" err
+[ ! -e m2.yaml ] || die "a failed renewal wrote a bundle"
+
+# --dry-run writes nothing
+before=$(tree_sum t)
+expect_status 0 kpki-csr --renew --dry-run --cert-dir t/pki --kubeconfig-dir t/kubeconfig
+[ "$(tree_sum t)" = "$before" ] || die "--dry-run wrote something"
