@@ -219,4 +219,10 @@ char *pki_strdup_clean(const char *s, size_t len, struct pki_err *err);
  * spaces), for its tables (report.c). */
 int pki_tabwriter(const char *in, size_t len, struct pki_buf *out, struct pki_err *err) PKI_WUR;
 
+/* ---- CAs (ca.c) ---------------------------------------------------------- */
+
+struct pki_ca;
+/* The CA's signing key (a key file's or a PKCS#11 object's), borrowed. */
+gnutls_privkey_t pki_ca_privkey(const struct pki_ca *ca);
+
 #endif

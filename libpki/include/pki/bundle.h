@@ -79,4 +79,24 @@ enum pki_profile_location pki_bundle_entry_location(const struct pki_bundle_entr
 const char *pki_bundle_entry_path(const struct pki_bundle_entry *e);
 const struct pki_csr *pki_bundle_entry_csr(const struct pki_bundle_entry *e);
 
+/* ---- signed bundles: kpki-sign's answer ------------------------------- */
+
+/*
+ * Sets entry i's certificate (copied). A bundle whose every entry has its
+ * certificate is a signed bundle; it is written with each entry's
+ * `certificate` and the top-level `ca-certificates`.
+ */
+int pki_bundle_set_certificate(struct pki_bundle *b, size_t i, const struct pki_cert *cert,
+	struct pki_err *err) PKI_WUR;
+/* Adds a CA certificate the entries chain to (copied; a repeat is ignored). */
+int pki_bundle_add_ca(struct pki_bundle *b, const struct pki_cert *ca,
+	struct pki_err *err) PKI_WUR;
+
+/* 1 when every entry has its certificate. */
+int pki_bundle_is_signed(const struct pki_bundle *b);
+/* The entry's certificate; NULL in a CSR bundle. */
+const struct pki_cert *pki_bundle_entry_certificate(const struct pki_bundle_entry *e);
+size_t pki_bundle_ca_count(const struct pki_bundle *b);
+const struct pki_cert *pki_bundle_ca_at(const struct pki_bundle *b, size_t i);
+
 #endif
