@@ -20,7 +20,7 @@
 #include "internal.h"
 
 /* Caps on what one certificate or CSR may carry, checked while reading. */
-#define X509_MAX_NAMES 256   /* O values, SANs, EKUs: each list */
+#define X509_MAX_NAMES 1024  /* O values, SANs, EKUs: each list */
 #define X509_MAX_EXTS  64    /* extensions */
 #define X509_MAX_VALUE 16384 /* one attribute or SAN value */
 #define X509_MAX_SERIAL 31   /* bytes; RFC 5280 4.1.2.2 allows 20 */
@@ -1393,7 +1393,21 @@ pki_cert_info(const struct pki_cert *cert, struct pki_x509info *info, struct pki
 	}
 	/* the DER's sign octet is not part of the number (openssl, kubectl and
 	 * browsers print 00c3... as c3...) */
-	{
+	if (sz > 0 && (serial[0] & 0x80)) {
+		/* a negative serial (RFC 5280 forbids it, some CAs made them):
+		 * shown as openssl shows it, a minus sign and the magnitude */
+		unsigned carry = 1;
+		size_t i;
+
+		for (i = sz; i-- > 0;) {
+			unsigned v = (unsigned)(unsigned char)~serial[i] + carry;
+
+			serial[i] = (unsigned char)v;
+			carry = v >> 8;
+		}
+		info->serial[0] = '-';
+		hex_lower(serial, sz, info->serial + 1);
+	} else {
 		size_t skip = sz > 1 && serial[0] == 0 && (serial[1] & 0x80) ? 1 : 0;
 
 		hex_lower(serial + skip, sz - skip, info->serial);

@@ -176,6 +176,12 @@ out:
 	return ret;
 }
 
+void
+pki_path_quote(const char *path, char *out, size_t cap)
+{
+	pki_text_sanitize(path, out, cap);
+}
+
 int
 pki_file_exists(const char *path, struct pki_err *err)
 {

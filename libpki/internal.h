@@ -36,8 +36,7 @@ int pki_text_is_clean(const char *s, size_t len, int allow_tab);
 /* Copies s into out (cap bytes) with control bytes escaped as \xHH, for
  * messages that quote hostile input; truncates with "...". */
 void pki_text_sanitize(const char *s, char *out, size_t cap);
-/* Room for a sanitized path in a message. */
-#define PKI_QPATH_MAX 512
+
 
 /* Range-checked decimal parser for unsigned values: no sign, no blanks,
  * no leading zeros beyond "0", value in [min, max]. */

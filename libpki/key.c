@@ -586,3 +586,31 @@ pki_key_public_id(const struct pki_key *key, unsigned char out[32], struct pki_e
 	memcpy(out, key->id, sizeof(key->id));
 	return 0;
 }
+
+int
+pki_keyinfo_acceptable(const struct pki_keyinfo *k, int allow_ed25519, struct pki_err *err)
+{
+	if (strcmp(k->algo, "RSA") == 0) {
+		if (k->bits >= 2048)
+			return 1;
+		pki_err_set(err, PKI_E_INVALID, "RSA key of %u bits; at least 2048 are needed",
+			k->bits);
+		return 0;
+	}
+	if (strcmp(k->algo, "ECDSA") == 0) {
+		if (strcmp(k->curve, "P-256") == 0 || strcmp(k->curve, "P-384") == 0)
+			return 1;
+		pki_err_set(err, PKI_E_INVALID, "ECDSA key on curve %s; only P-256 and P-384 are allowed",
+			k->curve[0] ? k->curve : "unknown");
+		return 0;
+	}
+	if (strcmp(k->algo, "Ed25519") == 0) {
+		if (allow_ed25519)
+			return 1;
+		pki_err_set(err, PKI_E_INVALID,
+			"Ed25519 key, which this profile does not allow (kubeadm uses RSA or ECDSA)");
+		return 0;
+	}
+	pki_err_set(err, PKI_E_INVALID, "%s key; only RSA, ECDSA and Ed25519 are allowed", k->algo);
+	return 0;
+}

@@ -33,10 +33,13 @@ finding(struct vctx *v, const char *file, const char *fmt, ...)
 	char msg[PKI_ERR_MSG_MAX], line[PKI_ERR_MSG_MAX + 512];
 	va_list ap;
 
+	char qfile[PKI_QPATH_MAX];
+
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (snprintf(line, sizeof(line), "%s: %s", file, msg) < 0)
+	pki_path_quote(file, qfile, sizeof(qfile));
+	if (snprintf(line, sizeof(line), "%s: %s", qfile, msg) < 0)
 		return pki_err_set(v->err, PKI_E_INVALID, "cannot format a finding");
 	return pki_names_add(v->findings, line, v->err);
 }
@@ -278,6 +281,28 @@ check_usages(struct vctx *v, const struct pki_profile *p, const char *file,
 	return 0;
 }
 
+/* The key, the signature's hash and the serial: what no profile may relax. */
+static int
+check_crypto(struct vctx *v, const struct pki_profile *p, const char *file,
+	const struct pki_x509info *info)
+{
+	struct pki_err e;
+	int zero = info->serial[strspn(info->serial, "0")] == '\0';
+
+	pki_err_clear(&e);
+	if (!pki_keyinfo_acceptable(&info->key, pki_profile_allows_ed25519(p), &e) &&
+	    finding(v, file, "%s", e.msg) != 0)
+		return -1;
+	if ((strstr(info->sig_algo, "SHA1") != NULL || strstr(info->sig_algo, "MD5") != NULL) &&
+	    finding(v, file, "signed with %s, a broken hash", info->sig_algo) != 0)
+		return -1;
+	if ((info->serial[0] == '-' || zero) &&
+	    finding(v, file, "serial %s is not a positive integer (RFC 5280 4.1.2.2)",
+		    info->serial[0] ? info->serial : "(empty)") != 0)
+		return -1;
+	return 0;
+}
+
 /* Loads the CA certificate a profile is signed by; NULL (no error) when
  * it is absent, which is itself a finding. */
 static int
@@ -326,7 +351,7 @@ check_cert(struct vctx *v, const struct pki_profile *p, const char *file,
 	if (pki_cert_info(cert, &info, v->err) != 0)
 		goto out;
 	if (check_usages(v, p, file, &info) != 0 || check_subject(v, p, file, &info) != 0 ||
-	    check_sans(v, p, file, &info) != 0)
+	    check_sans(v, p, file, &info) != 0 || check_crypto(v, p, file, &info) != 0)
 		goto out;
 	if (pki_profile_kind(p) == PKI_PROFILE_CA) {
 		/* a self-issued CA must verify with its own key; an intermediate
@@ -576,10 +601,15 @@ pki_pkidir_verify(const struct pki_profile_set *set, const char *cert_dir,
 		if (r != 0)
 			return -1;
 	}
-	if (v.checked == 0)
+	if (v.checked == 0) {
+		char qc[PKI_QPATH_MAX], qk[PKI_QPATH_MAX];
+
+		pki_text_sanitize(cert_dir, qc, sizeof(qc));
+		pki_text_sanitize(kc_dir, qk, sizeof(qk));
 		return pki_err_set(err, PKI_E_NOTFOUND,
 			"'%s': no certificate of profile set '%s' found (nor kubeconfigs in '%s')",
-			cert_dir, pki_profile_set_name(set), kc_dir);
+			qc, pki_profile_set_name(set), qk);
+	}
 	return 0;
 }
 

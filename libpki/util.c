@@ -127,6 +127,13 @@ pki_text_is_clean(const char *s, size_t len, int allow_tab)
 		/* C1 controls U+0080..U+009F */
 		if (l == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0)
 			return 0;
+		/* bidirectional controls (U+200E, U+200F, U+202A..U+202E,
+		 * U+2066..U+2069) make text read as other text: "gpj.exe" */
+		if (l == 3 && p[i] == 0xe2 &&
+		    ((p[i + 1] == 0x80 && (p[i + 2] == 0x8e || p[i + 2] == 0x8f ||
+					      (p[i + 2] >= 0xaa && p[i + 2] <= 0xae))) ||
+			    (p[i + 1] == 0x81 && p[i + 2] >= 0xa6 && p[i + 2] <= 0xa9)))
+			return 0;
 		i += l;
 	}
 	return 1;

@@ -329,7 +329,7 @@ static const struct {
 		"certificate 'cert/bad/ip-5-bytes.der': IP address SAN of 5 bytes (RFC 5280 "
 		"4.2.1.6 wants 4 or 16)" },
 	{ "cert/bad/many-sans.pem", PKI_E_LIMIT,
-		"certificate 'cert/bad/many-sans.pem': more than 256 subject alternative names" },
+		"certificate 'cert/bad/many-sans.pem': more than 1024 subject alternative names" },
 };
 
 START_TEST(test_bad_info)

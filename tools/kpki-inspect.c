@@ -233,7 +233,10 @@ main(int argc, const char **argv)
 			status = EXIT_CHECK;
 		else if (o.warn_within != NULL && !any) {
 			/* a monitoring check pointed at the wrong place must not stay green */
-			fprintf(stderr, PROG ": '%s': no certificate found to check\n", cert_dir);
+			char q[PKI_QPATH_MAX];
+
+			pki_path_quote(cert_dir, q, sizeof(q));
+			fprintf(stderr, PROG ": '%s': no certificate found to check\n", q);
 			status = EXIT_FAILURE;
 		}
 	}

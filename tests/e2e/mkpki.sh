@@ -66,9 +66,9 @@ subjectKeyIdentifier = none
 CNF
 }
 
-newkey() { # newkey FILE rsa|ec
-	if [ "$2" = rsa ]; then
-		openssl genrsa -traditional -out "$1" 2048 2>/dev/null
+newkey() { # newkey FILE rsa|rsa1024|ec
+	if [ "${2#rsa}" != "$2" ]; then
+		openssl genrsa -traditional -out "$1" "${2#rsa}" 2>/dev/null
 	else
 		openssl ecparam -genkey -name prime256v1 -noout -out "$1"
 	fi
@@ -79,7 +79,7 @@ newkey() { # newkey FILE rsa|ec
 ca() {
 	rm -f "$db/index.txt" && touch "$db/index.txt"
 	openssl rand -hex 8 >"$db/serial"
-	newkey "$pki/$1.key" "${KEYTYPE_CA:-rsa}"
+	newkey "$pki/$1.key" "${KEYTYPE_CA:-rsa2048}"
 	openssl req -new -key "$pki/$1.key" -subj "/CN=$2" -out "$db/req.csr" \
 		-config "$db/openssl.cnf"
 	CA_CN=$2 openssl ca -batch -selfsign -config "$db/openssl.cnf" \
@@ -146,7 +146,7 @@ ca etcd/ca etcd-ca "${END_etcd_ca:-$CA_END}"
 
 leaf "$pki/apiserver" ca "/CN=kube-apiserver" serverAuth \
 	"DNS:cp-1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,DNS:k8s.example.internal,DNS:api.example.internal,IP:10.96.0.1,IP:10.0.0.10,IP:10.0.0.100" \
-	"${END_apiserver:-$LEAF_END}" rsa
+	"${END_apiserver:-$LEAF_END}" rsa2048
 leaf "$pki/apiserver-kubelet-client" ca "/O=kubeadm:cluster-admins/CN=kube-apiserver-kubelet-client" \
 	clientAuth "" "${END_apiserver_kubelet_client:-$LEAF_END}"
 leaf "$pki/front-proxy-client" front-proxy-ca "/CN=front-proxy-client" clientAuth "" \

@@ -52,7 +52,7 @@ expect_no_grep "apiserver-kubelet-client" out
 fresh nosan
 leaf "$pki/apiserver" ca "/CN=kube-apiserver" serverAuth \
 	"DNS:cp-1,DNS:kubernetes,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,DNS:k8s.example.internal,DNS:api.example.internal,IP:10.96.0.1,IP:10.0.0.10,IP:10.0.0.100" \
-	20261231235500Z rsa
+	20261231235500Z rsa2048
 check 3 nosan
 expect_grep "nosan/pki/apiserver.crt: missing DNS SAN 'kubernetes.default'" out
 expect_status 3 kpki-inspect --verify --cert-dir nosan/pki --kubeconfig-dir nosan/kubeconfig
@@ -133,12 +133,29 @@ expect_grep "another CA of the same name 'CN=kubernetes'" out
 fresh custom
 leaf "$pki/apiserver" ca "/CN=kube-apiserver" serverAuth \
 	"DNS:cp-1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.corp.local,IP:10.100.0.1,IP:10.0.0.10" \
-	20261231235500Z rsa
+	20261231235500Z rsa2048
 expect_status 0 kpki-inspect --verify --cert-dir custom/pki --kubeconfig-dir custom/kubeconfig
 # with the configuration, it is
 check 3 custom
 expect_grep "custom/pki/apiserver.crt: missing IP SAN '10.96.0.1'" out
 expect_grep "custom/pki/apiserver.crt: IP SAN '10.100.0.1' is not in the profile for this configuration" out
+
+# a weak key, a broken hash and a negative serial, whatever the profile says
+fresh weak
+leaf "$pki/front-proxy-client" front-proxy-ca "/CN=front-proxy-client" clientAuth "" \
+	20261231235500Z rsa1024
+check 3 weak
+expect_grep "weak/pki/front-proxy-client.crt: RSA key of 1024 bits; at least 2048 are needed" out
+fresh sha1
+openssl req -new -key sha1/pki/front-proxy-client.key -subj /CN=front-proxy-client -out fp.csr
+printf '%s\n' 'basicConstraints=critical,CA:FALSE' \
+	'keyUsage=critical,digitalSignature,keyEncipherment' 'extendedKeyUsage=clientAuth' \
+	'authorityKeyIdentifier=keyid' 'subjectKeyIdentifier=none' >fp.ext
+openssl x509 -req -in fp.csr -CA sha1/pki/front-proxy-ca.crt -CAkey sha1/pki/front-proxy-ca.key \
+	-set_serial -77 -days 30 -sha1 -extfile fp.ext -out sha1/pki/front-proxy-client.crt 2>/dev/null
+check 3 sha1
+expect_grep "sha1/pki/front-proxy-client.crt: signed with RSA-SHA1, a broken hash" out
+expect_grep "sha1/pki/front-proxy-client.crt: serial -4d is not a positive integer" out
 
 # nothing to verify is an error, not a pass
 expect_status 1 kpki-inspect --verify --cert-dir empty --kubeconfig-dir empty

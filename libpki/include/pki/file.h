@@ -62,6 +62,13 @@ int pki_file_write(const char *path, const void *data, size_t len, mode_t mode,
 /* 1 if path exists (lstat), 0 if not; -1 with err on any other error. */
 int pki_file_exists(const char *path, struct pki_err *err) PKI_WUR;
 
+/* Room for a quoted path in a message. */
+#define PKI_QPATH_MAX 512
+
+/* Copies path into out with control and non-ASCII bytes escaped (\xHH),
+ * so that a hostile file name cannot reach a terminal raw; truncates. */
+void pki_path_quote(const char *path, char *out, size_t cap);
+
 /* Joins dir and rel with one '/', refusing results over PATH_MAX. */
 int pki_path_join(char **out, const char *dir, const char *rel,
 	struct pki_err *err) PKI_WUR;

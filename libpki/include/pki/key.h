@@ -74,6 +74,14 @@ int pki_key_export_public_pem(const struct pki_key *key, struct pki_buf *out,
 int pki_key_save(const struct pki_key *key, const char *path, unsigned flags,
 	struct pki_err *err) PKI_WUR;
 
+/*
+ * Whether a public key is one kubeadm's certificates may carry: RSA of
+ * 2048 bits or more, ECDSA on P-256 or P-384, or Ed25519 when allowed.
+ * Returns 1, or 0 with the reason in err (code PKI_E_INVALID).
+ */
+int pki_keyinfo_acceptable(const struct pki_keyinfo *info, int allow_ed25519,
+	struct pki_err *err);
+
 /* SHA-256 over the DER SubjectPublicKeyInfo, to match keys with certs. */
 int pki_key_public_id(const struct pki_key *key, unsigned char out[32],
 	struct pki_err *err) PKI_WUR;
