@@ -1,5 +1,6 @@
-/* fuzz_bundle.c — pki_bundle_parse on hostile input; what it accepts must
- * write, read back and fingerprint the same. */
+/* fuzz_bundle.c — pki_bundle_parse on hostile input, CSR and signed
+ * bundles; what it accepts must write, read back and fingerprint the same,
+ * and be signed wholly or not at all. */
 #define _GNU_SOURCE
 #include <stddef.h>
 #include <stdint.h>
@@ -60,6 +61,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* what was accepted reads back as the same content */
 	if (pki_bundle_parse(out.data, out.len, "fuzz-rewritten", set, &b2, &err) != 0 ||
 	    pki_bundle_fingerprint(b2, fp2, &err) != 0 || strcmp(fp, fp2) != 0)
+		__builtin_trap();
+	/* signed wholly or not at all, and so again once written */
+	if (pki_bundle_is_signed(b) != pki_bundle_is_signed(b2) ||
+	    pki_bundle_ca_count(b) != pki_bundle_ca_count(b2) ||
+	    (pki_bundle_is_signed(b) == 0) != (pki_bundle_ca_count(b) == 0) ||
+	    (pki_bundle_is_signed(b) == 0 &&
+		pki_bundle_entry_certificate(pki_bundle_at(b, 0)) != NULL))
 		__builtin_trap();
 	pki_bundle_free(b2);
 	pki_bundle_free(b);

@@ -6,6 +6,12 @@
  * at it: the format version, the profile set (by name only), each entry's
  * name, location and path against that set, and that each csr field holds
  * exactly one PEM certificate request and never a private key.
+ *
+ * A signed bundle (kpki-sign's answer) also carries each entry's
+ * certificate and the CA certificates they chain to. It is all or nothing:
+ * every entry has its certificate, for the key of its own request, issued
+ * by one of the listed CAs. The fingerprint stays over the request fields,
+ * so that the answer names the request it answers.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -26,6 +32,8 @@
 #define BUNDLE_MAX_PEM	 (128u * 1024)	/* a CSR's PEM: PKI_CAP_CSR of DER, encoded */
 #define BUNDLE_MAX_TIME	 253402300799LL /* 9999-12-31T23:59:59Z */
 #define PEM_CSR_LABEL	 "CERTIFICATE REQUEST"
+#define PEM_CERT_LABEL	 "CERTIFICATE"
+#define BUNDLE_MAX_CAS	 16		/* kubeadm's three CAs, with room for chains */
 
 /* 64 entries take about 600 nodes; thousands of entries stop at the node
  * cap while parsing, before any entry is built. */
@@ -41,6 +49,7 @@ struct pki_bundle_entry {
 	enum pki_profile_location loc;
 	char *path;		/* the target under its location: "apiserver.crt" */
 	struct pki_csr *csr;
+	struct pki_cert *cert;	/* NULL until signed */
 };
 
 struct pki_bundle {
@@ -50,6 +59,8 @@ struct pki_bundle {
 	time_t created;
 	struct pki_bundle_entry **v;
 	size_t n, cap;
+	struct pki_cert **ca;	/* a signed bundle's CA certificates, in order */
+	size_t nca, cap_ca;
 };
 
 static const char *const loc_names[] = {
@@ -68,6 +79,7 @@ entry_free(struct pki_bundle_entry *e)
 	free(e->name);
 	free(e->path);
 	pki_csr_free(e->csr);
+	pki_cert_free(e->cert);
 	free(e);
 }
 
@@ -81,6 +93,7 @@ pki_bundle_free(struct pki_bundle *b)
 	for (i = 0; i < b->n; i++)
 		entry_free(b->v[i]);
 	free(b->v);
+	pki_cert_list_free(b->ca, b->nca);
 	free(b->profiles);
 	free(b->cluster);
 	free(b->node);
@@ -107,6 +120,39 @@ pki_bundle_entry_location(const struct pki_bundle_entry *e)
 }
 const char *pki_bundle_entry_path(const struct pki_bundle_entry *e) { return e->path; }
 const struct pki_csr *pki_bundle_entry_csr(const struct pki_bundle_entry *e) { return e->csr; }
+const struct pki_cert *pki_bundle_entry_certificate(const struct pki_bundle_entry *e) { return e->cert; }
+size_t pki_bundle_ca_count(const struct pki_bundle *b) { return b->nca; }
+
+const struct pki_cert *
+pki_bundle_ca_at(const struct pki_bundle *b, size_t i)
+{
+	return i < b->nca ? b->ca[i] : NULL;
+}
+
+int
+pki_bundle_is_signed(const struct pki_bundle *b)
+{
+	size_t i;
+
+	if (b->n == 0)
+		return 0;
+	for (i = 0; i < b->n; i++)
+		if (b->v[i]->cert == NULL)
+			return 0;
+	return 1;
+}
+
+/* Any certificate or CA at all: then the bundle must be wholly signed. */
+static int
+has_signing(const struct pki_bundle *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (b->v[i]->cert != NULL)
+			return 1;
+	return b->nca > 0;
+}
 
 /* ---- checks shared by the constructor and the reader -------------------- */
 
@@ -206,6 +252,120 @@ push_entry(struct pki_bundle *b, struct pki_bundle_entry *e, struct pki_err *err
 	return 0;
 }
 
+/* A certificate's subject or issuer as clean text, for messages. */
+static void
+cert_dn(const struct pki_cert *cert, int issuer, char *out, size_t cap)
+{
+	gnutls_datum_t dn = { NULL, 0 };
+	char *s = NULL;
+	int r;
+
+	r = issuer ? gnutls_x509_crt_get_issuer_dn3(pki_cert_gnutls(cert), &dn, 0)
+		   : gnutls_x509_crt_get_dn3(pki_cert_gnutls(cert), &dn, 0);
+	if (r == 0)
+		s = pki_strdup_clean((const char *)dn.data, dn.size, NULL);
+	pki_text_sanitize(s != NULL ? s : "?", out, cap);
+	free(s);
+	gnutls_free(dn.data);
+}
+
+/* A copy of its own, parsed from the DER as any reader would; `name` is
+ * how messages about it name it. */
+static int
+cert_copy(const struct pki_cert *cert, const char *name, struct pki_cert **out,
+	struct pki_err *err)
+{
+	const unsigned char *der;
+	size_t len;
+
+	der = pki_cert_der(cert, &len);
+	return pki_cert_parse(der, len, name, out, err);
+}
+
+static int
+same_der(const struct pki_cert *a, const struct pki_cert *b)
+{
+	const unsigned char *da, *db;
+	size_t la, lb;
+
+	da = pki_cert_der(a, &la);
+	db = pki_cert_der(b, &lb);
+	return la == lb && memcmp(da, db, la) == 0;
+}
+
+/*
+ * An entry's certificate is never a CA, and certifies the key of the
+ * entry's own request: the SHA-256 of the SubjectPublicKeyInfo of both
+ * must be equal (a CSR for another key, or of another type, cannot pass).
+ */
+static int
+check_entry_cert(const char *where, const struct pki_bundle_entry *e,
+	const struct pki_cert *cert, struct pki_err *err)
+{
+	unsigned char a[32], c[32];
+
+	if (pki_cert_is_ca(cert))
+		return pki_err_set(err, PKI_E_INVALID,
+			"%s: 'certificate' is a CA certificate (basicConstraints cA is true): "
+			"an entry's certificate never is",
+			where);
+	if (pki_cert_public_id(cert, a, err) != 0 || pki_csr_public_id(e->csr, c, err) != 0)
+		return pki_err_prefix(err, "%s", where);
+	if (memcmp(a, c, sizeof(a)) != 0)
+		return pki_err_set(err, PKI_E_INVALID,
+			"%s: 'certificate' is for another public key than the entry's 'csr'", where);
+	return 0;
+}
+
+/*
+ * One of the bundle's CAs signed cert. Otherwise the message names the
+ * issuer, or, when a CA of the issuer's name is listed, says why its
+ * signature does not hold (another CA of the same name, a bad signature).
+ */
+static int
+check_issued(const char *where, const struct pki_bundle *b, const struct pki_cert *cert,
+	struct pki_err *err)
+{
+	gnutls_datum_t iss = { NULL, 0 }, subj;
+	struct pki_err e1, named;
+	char dn[256];
+	size_t i;
+	int found = 0, ret = -1;
+
+	if (gnutls_x509_crt_get_raw_issuer_dn(pki_cert_gnutls(cert), &iss) < 0) {
+		iss.data = NULL;
+		iss.size = 0;
+	}
+	pki_err_clear(&named);
+	for (i = 0; i < b->nca; i++) {
+		pki_err_clear(&e1);
+		if (pki_cert_verify_signed_by(cert, b->ca[i], &e1) == 0) {
+			ret = 0;
+			goto out;
+		}
+		if (found || iss.data == NULL ||
+		    gnutls_x509_crt_get_raw_dn(pki_cert_gnutls(b->ca[i]), &subj) < 0)
+			continue;
+		if (subj.size == iss.size && memcmp(subj.data, iss.data, iss.size) == 0) {
+			named = e1;
+			found = 1;
+		}
+		gnutls_free(subj.data);
+	}
+	if (found) {
+		pki_err_set(err, named.code, "%s: %s", where, named.msg);
+	} else {
+		cert_dn(cert, 1, dn, sizeof(dn));
+		pki_err_set(err, PKI_E_INVALID,
+			"%s: 'certificate' is issued by '%s', which is none of the "
+			"'ca-certificates'",
+			where, dn);
+	}
+out:
+	gnutls_free(iss.data);
+	return ret;
+}
+
 /* ---- construction ------------------------------------------------------- */
 
 int
@@ -276,6 +436,66 @@ pki_bundle_add(struct pki_bundle *b, const struct pki_profile *p, const struct p
 	e = NULL; /* taken */
 out:
 	entry_free(e);
+	return ret;
+}
+
+int
+pki_bundle_set_certificate(struct pki_bundle *b, size_t i, const struct pki_cert *cert,
+	struct pki_err *err)
+{
+	struct pki_cert *copy = NULL;
+	char where[128];
+	int ret = -1;
+
+	if (i >= b->n)
+		return pki_err_set(err, PKI_E_USAGE, "bundle: no entry %zu (it has %zu)", i,
+			b->n);
+	(void)snprintf(where, sizeof(where), "bundle: entry '%s'", b->v[i]->name);
+	if (cert_copy(cert, b->v[i]->name, &copy, err) != 0) {
+		pki_err_prefix(err, "%s", where);
+		goto out;
+	}
+	if (check_entry_cert(where, b->v[i], copy, err) != 0)
+		goto out;
+	pki_cert_free(b->v[i]->cert);
+	b->v[i]->cert = copy;
+	copy = NULL; /* transferred */
+	ret = 0;
+out:
+	pki_cert_free(copy);
+	return ret;
+}
+
+int
+pki_bundle_add_ca(struct pki_bundle *b, const struct pki_cert *ca, struct pki_err *err)
+{
+	struct pki_cert *copy = NULL;
+	char dn[256], name[48];
+	size_t i;
+	int ret = -1;
+
+	for (i = 0; i < b->nca; i++)
+		if (same_der(b->ca[i], ca))
+			return 0;
+	if (!pki_cert_is_ca(ca)) {
+		cert_dn(ca, 0, dn, sizeof(dn));
+		return pki_err_set(err, PKI_E_INVALID,
+			"bundle: CA certificate '%s' is not a CA (basicConstraints cA is not "
+			"true, RFC 5280 4.2.1.9)",
+			dn);
+	}
+	if (b->nca >= BUNDLE_MAX_CAS)
+		return pki_err_set(err, PKI_E_LIMIT, "bundle: more than %d CA certificates",
+			BUNDLE_MAX_CAS);
+	(void)snprintf(name, sizeof(name), "ca-certificates[%zu]", b->nca);
+	if (cert_copy(ca, name, &copy, err) != 0 ||
+	    pki_grow((void **)&b->ca, &b->cap_ca, b->nca + 1, sizeof(*b->ca), err) != 0)
+		goto out;
+	b->ca[b->nca++] = copy;
+	copy = NULL; /* transferred */
+	ret = 0;
+out:
+	pki_cert_free(copy);
 	return ret;
 }
 
@@ -371,35 +591,48 @@ is_blank(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+/* What a PEM field must hold. */
+struct pem_want {
+	const char *noun;	/* "certificate request" */
+	const char *label;	/* "CERTIFICATE REQUEST" */
+	const char *old_label;	/* also read, or NULL */
+	const char *malformed;	/* "malformed certificate request (RFC 2986 4)" */
+};
+
+static const struct pem_want want_csr = { "certificate request", PEM_CSR_LABEL,
+	"NEW CERTIFICATE REQUEST", "malformed certificate request (RFC 2986 4)" };
+static const struct pem_want want_cert = { "certificate", PEM_CERT_LABEL, NULL,
+	"malformed certificate (RFC 5280 4.1)" };
+
 /*
- * The csr field: exactly one CERTIFICATE REQUEST block and nothing but
- * blanks around it. A private key anywhere in it is named as such (its
- * text is never quoted).
+ * A PEM field (`field` of `where`): exactly one block of the wanted kind
+ * and nothing but blanks around it; its DER into *der. A private key
+ * anywhere in it is named as such (its text is never quoted).
  */
 static int
-read_csr(struct rd *r, const struct pki_ynode *n, const char *where, const char *ename,
-	struct pki_csr **out)
+read_block(struct rd *r, const struct pki_ynode *n, const char *where, const char *field,
+	const struct pem_want *w, struct pki_buf *der)
 {
 	const unsigned char *s = (const unsigned char *)n->str;
-	struct pki_buf der = { 0 };
 	struct pki_pem blk, first;
-	size_t pos = 0, i, nblocks = 0;
+	size_t pos = 0, end = 0, i, nblocks = 0;
 	const char *kind;
 	char what[600];
-	int ret = -1, got, key = 0;
+	int got, key = 0;
 
-	*out = NULL;
-	(void)snprintf(what, sizeof(what), "%s: 'csr'", where);
+	(void)snprintf(what, sizeof(what), "%s: '%s'", where, field);
 	if (n->type != PKI_Y_SCALAR)
-		return pki_err_set(r->err, PKI_E_PARSE, "%s: line %u: 'csr' must be a value",
-			where, n->line);
+		return pki_err_set(r->err, PKI_E_PARSE, "%s: line %u: '%s' must be a value",
+			where, n->line, field);
 	memset(&first, 0, sizeof(first));
 	while ((got = pki_pem_next(s, n->len, &pos, &blk, what, r->err)) == 1) {
 		kind = pki_pem_label_kind(blk.label);
 		if (kind != NULL && strcmp(kind, "a private key") == 0)
 			key = 1;
-		if (nblocks++ == 0)
+		if (nblocks++ == 0) {
 			first = blk;
+			end = pos;
+		}
 	}
 	if (key)
 		/* before any other complaint: this is the one that matters */
@@ -410,41 +643,51 @@ read_csr(struct rd *r, const struct pki_ynode *n, const char *where, const char 
 	if (got < 0)
 		return -1;
 	if (nblocks == 0)
-		return pki_err_set(r->err, PKI_E_PARSE,
-			"%s: line %u: no PEM certificate request (RFC 7468)", what, n->line);
+		return pki_err_set(r->err, PKI_E_PARSE, "%s: line %u: no PEM %s (RFC 7468)", what,
+			n->line, w->noun);
 	if (nblocks > 1)
 		return pki_err_set(r->err, PKI_E_INVALID,
-			"%s holds %zu PEM blocks, not exactly one certificate request", what,
-			nblocks);
-	if (strcmp(first.label, PEM_CSR_LABEL) != 0 &&
-	    strcmp(first.label, "NEW CERTIFICATE REQUEST") != 0) {
+			"%s holds %zu PEM blocks, not exactly one %s", what, nblocks, w->noun);
+	if (strcmp(first.label, w->label) != 0 &&
+	    (w->old_label == NULL || strcmp(first.label, w->old_label) != 0)) {
 		kind = pki_pem_label_kind(first.label);
 		if (kind != NULL)
-			return pki_err_set(r->err, PKI_E_INVALID,
-				"%s is %s, not a certificate request", what, kind);
+			return pki_err_set(r->err, PKI_E_INVALID, "%s is %s, not a %s", what, kind,
+				w->noun);
 		return pki_err_set(r->err, PKI_E_INVALID,
-			"%s is a PEM block of another kind, not a certificate request", what);
+			"%s is a PEM block of another kind, not a %s", what, w->noun);
 	}
 	/* blanks only before BEGIN and after END */
 	for (i = 0; i < n->len && is_blank(s[i]); i++)
 		;
 	if (i + 11 > n->len || memcmp(s + i, "-----BEGIN ", 11) != 0)
 		return pki_err_set(r->err, PKI_E_PARSE, "%s: text before the PEM block", what);
-	for (i = pos; i < n->len && is_blank(s[i]); i++)
+	for (i = end; i < n->len && is_blank(s[i]); i++)
 		;
 	if (i != n->len)
 		return pki_err_set(r->err, PKI_E_PARSE, "%s: text after the PEM block", what);
-	if (first.has_headers) {
-		pki_err_set(r->err, PKI_E_PARSE, "%s: unexpected headers in the PEM block", what);
-		goto out;
-	}
-	if (pki_pem_decode(&first, what, &der, r->err) != 0)
-		goto out;
-	if (der.len == 0 || der.data[0] != 0x30) {
-		pki_err_set(r->err, PKI_E_PARSE, "%s: malformed certificate request (RFC 2986 4)",
+	if (first.has_headers)
+		return pki_err_set(r->err, PKI_E_PARSE, "%s: unexpected headers in the PEM block",
 			what);
+	if (pki_pem_decode(&first, what, der, r->err) != 0)
+		return -1;
+	if (der->len == 0 || der->data[0] != 0x30)
+		return pki_err_set(r->err, PKI_E_PARSE, "%s: %s", what, w->malformed);
+	return 0;
+}
+
+/* The csr field: one certificate request. */
+static int
+read_csr(struct rd *r, const struct pki_ynode *n, const char *where, const char *ename,
+	struct pki_csr **out)
+{
+	struct pki_buf der = { 0 };
+	char what[600];
+	int ret = -1;
+
+	*out = NULL;
+	if (read_block(r, n, where, "csr", &want_csr, &der) != 0)
 		goto out;
-	}
 	/* later messages about the request (kpki-sign's) name bundle and entry */
 	(void)snprintf(what, sizeof(what), "%s: %s", r->name, ename);
 	if (pki_csr_parse(der.data, der.len, what, out, r->err) != 0) {
@@ -454,6 +697,90 @@ read_csr(struct rd *r, const struct pki_ynode *n, const char *where, const char 
 	ret = 0;
 out:
 	pki_buf_free(&der);
+	return ret;
+}
+
+/* A certificate field (an entry's `certificate`, an item of
+ * `ca-certificates`): one certificate, named `name` in later messages. */
+static int
+read_cert(struct rd *r, const struct pki_ynode *n, const char *where, const char *field,
+	const char *name, struct pki_cert **out)
+{
+	struct pki_buf der = { 0 };
+	int ret = -1;
+
+	*out = NULL;
+	if (read_block(r, n, where, field, &want_cert, &der) != 0)
+		goto out;
+	if (pki_cert_parse(der.data, der.len, name, out, r->err) != 0) {
+		pki_err_prefix(r->err, "%s", where);
+		goto out;
+	}
+	ret = 0;
+out:
+	pki_buf_free(&der);
+	return ret;
+}
+
+/*
+ * A signed bundle's `ca-certificates`: a list of 1 to BUNDLE_MAX_CAS
+ * items, each one PEM certificate of a CA, none repeated. Read before the
+ * entries, whose certificates must be issued by one of them.
+ */
+static int
+read_cas(struct rd *r, const struct pki_ynode *root, struct pki_bundle *b)
+{
+	const struct pki_ynode *list = pki_ymap_get(root, "ca-certificates");
+	struct pki_cert *c = NULL;
+	char field[48], dn[256];
+	size_t i, j;
+	int ret = -1;
+
+	if (list == NULL)
+		return pki_err_set(r->err, PKI_E_INVALID,
+			"%s: missing 'ca-certificates': the entries have certificates, and a "
+			"signed bundle lists the CAs they are issued by",
+			r->what);
+	if (list->type != PKI_Y_SEQ)
+		return pki_err_set(r->err, PKI_E_PARSE,
+			"%s: line %u: 'ca-certificates' must be a list of PEM certificates",
+			r->what, list->line);
+	if (list->n == 0)
+		return pki_err_set(r->err, PKI_E_INVALID,
+			"%s: line %u: 'ca-certificates' is empty: a signed bundle lists the CAs "
+			"its certificates are issued by",
+			r->what, list->line);
+	if (list->n > BUNDLE_MAX_CAS)
+		return pki_err_set(r->err, PKI_E_LIMIT, "%s: line %u: more than %d CA certificates",
+			r->what, list->line, BUNDLE_MAX_CAS);
+	for (i = 0; i < list->n; i++) {
+		(void)snprintf(field, sizeof(field), "ca-certificates[%zu]", i);
+		if (read_cert(r, list->items[i], r->what, field, field, &c) != 0)
+			goto out;
+		if (!pki_cert_is_ca(c)) {
+			cert_dn(c, 0, dn, sizeof(dn));
+			pki_err_set(r->err, PKI_E_INVALID,
+				"%s: '%s' ('%s') is not a CA certificate (basicConstraints cA is "
+				"not true, RFC 5280 4.2.1.9)",
+				r->what, field, dn);
+			goto out;
+		}
+		for (j = 0; j < b->nca; j++)
+			if (same_der(b->ca[j], c)) {
+				pki_err_set(r->err, PKI_E_INVALID,
+					"%s: '%s' repeats 'ca-certificates[%zu]'", r->what, field,
+					j);
+				goto out;
+			}
+		if (pki_grow((void **)&b->ca, &b->cap_ca, b->nca + 1, sizeof(*b->ca), r->err) !=
+			0)
+			goto out;
+		b->ca[b->nca++] = c;
+		c = NULL; /* transferred */
+	}
+	ret = 0;
+out:
+	pki_cert_free(c);
 	return ret;
 }
 
@@ -472,16 +799,17 @@ loc_parse(const char *s, enum pki_profile_location *out)
 
 static int
 read_entry(struct rd *r, struct pki_bundle *b, const struct pki_profile_set *set,
-	const struct pki_ynode *map, size_t idx)
+	const struct pki_ynode *map, size_t idx, int is_signed)
 {
-	static const char *const keys[] = { "name", "location", "path", "csr", NULL };
+	static const char *const keys[] = { "name", "location", "path", "csr", "certificate",
+		NULL };
+	const struct pki_ynode *cn;
 	struct pki_bundle_entry *e = NULL;
 	const struct pki_profile *p;
 	const char *name, *loc, *path;
 	char where[512], where_key[160], clean[128], target_clean[128];
 	enum pki_profile_location lv;
 	char *target = NULL;
-	size_t i;
 	int ret = -1;
 
 	(void)snprintf(where, sizeof(where), "%s: entries[%zu]", r->what, idx);
@@ -492,12 +820,6 @@ read_entry(struct rd *r, struct pki_bundle *b, const struct pki_profile_set *set
 		return -1;
 	pki_text_sanitize(name, clean, sizeof(clean));
 	(void)snprintf(where, sizeof(where), "%s: entry '%s'", r->what, clean);
-	for (i = 0; i < map->n; i++)
-		if (strcmp(map->keys[i]->str, "certificate") == 0)
-			return pki_err_set(r->err, PKI_E_INVALID,
-				"%s: line %u: 'certificate' belongs to a signed bundle, "
-				"which this version does not read",
-				where, map->keys[i]->line);
 	(void)snprintf(where_key, sizeof(where_key), "entry '%s'", clean);
 	if (pki_ymap_check_keys(map, keys, r->what, where_key, r->err) != 0)
 		return -1;
@@ -550,6 +872,21 @@ read_entry(struct rd *r, struct pki_bundle *b, const struct pki_profile_set *set
 		goto out;
 	if (read_csr(r, pki_ymap_get(map, "csr"), where, e->name, &e->csr) != 0)
 		goto out;
+	if (is_signed) {
+		/* all or nothing: a partly signed bundle names its first gap */
+		cn = pki_ymap_get(map, "certificate");
+		if (cn == NULL) {
+			pki_err_set(r->err, PKI_E_INVALID,
+				"%s: line %u: missing 'certificate': in a signed bundle every "
+				"entry has one",
+				where, map->line);
+			goto out;
+		}
+		if (read_cert(r, cn, where, "certificate", e->name, &e->cert) != 0 ||
+		    check_entry_cert(where, e, e->cert, r->err) != 0 ||
+		    check_issued(where, b, e->cert, r->err) != 0)
+			goto out;
+	}
 	ret = push_entry(b, e, r->err);
 	e = NULL; /* taken */
 out:
@@ -562,7 +899,7 @@ static int
 read_header(struct rd *r, const struct pki_ynode *root, struct pki_bundle *b)
 {
 	static const char *const keys[] = { "kpki-bundle", "profiles", "cluster", "node",
-		"created", "entries", NULL };
+		"created", "entries", "ca-certificates", NULL };
 	const struct pki_ynode *ver;
 	const char *profiles, *cluster, *node, *created;
 	char clean[64];
@@ -579,11 +916,6 @@ read_header(struct rd *r, const struct pki_ynode *root, struct pki_bundle *b)
 			"reads %s)",
 			r->what, ver->line, clean, BUNDLE_VERSION);
 	}
-	if (pki_ymap_get(root, "ca-certificates") != NULL)
-		return pki_err_set(r->err, PKI_E_INVALID,
-			"%s: 'ca-certificates' belongs to a signed bundle, which this version "
-			"does not read",
-			r->what);
 	if (pki_ymap_check_keys(root, keys, r->what, "the bundle", r->err) != 0)
 		return -1;
 	if (get_text(r, root, "profiles", r->what, 0, &profiles) != 0 ||
@@ -617,7 +949,7 @@ pki_bundle_parse(const unsigned char *data, size_t len, const char *name,
 	char clean[256], what[300];
 	struct rd r;
 	size_t ndocs = 0, i;
-	int ret = -1;
+	int ret = -1, is_signed;
 
 	*out = NULL;
 	pki_text_sanitize(name, clean, sizeof(clean));
@@ -668,8 +1000,15 @@ pki_bundle_parse(const unsigned char *data, size_t len, const char *name,
 			what, b->profiles, pki_profile_set_name(set));
 		goto out;
 	}
+	/* signed when anything says so; then it must be wholly signed */
+	is_signed = pki_ymap_get(root, "ca-certificates") != NULL;
 	for (i = 0; i < entries->n; i++)
-		if (read_entry(&r, b, set, entries->items[i], i) != 0)
+		if (pki_ymap_get(entries->items[i], "certificate") != NULL)
+			is_signed = 1;
+	if (is_signed && read_cas(&r, root, b) != 0)
+		goto out;
+	for (i = 0; i < entries->n; i++)
+		if (read_entry(&r, b, set, entries->items[i], i, is_signed) != 0)
 			goto out;
 	*out = b;
 	b = NULL; /* transferred */
@@ -701,18 +1040,16 @@ pki_bundle_load(const char *path, const struct pki_profile_set *set,
 /* RFC 7468 strict form: 64 columns, LF, each line indented for the block
  * scalar. */
 static int
-write_pem(struct pki_buf *out, const struct pki_csr *csr, const char *indent,
-	struct pki_err *err)
+write_pem(struct pki_buf *out, const unsigned char *der, size_t len, const char *label,
+	const char *indent, struct pki_err *err)
 {
 	struct pki_buf b64 = { 0 };
-	const unsigned char *der;
-	size_t len, off;
+	size_t off;
 	int ret = -1;
 
-	der = pki_csr_der(csr, &len);
 	if (pki_base64_encode(der, len, &b64, err) != 0)
 		goto out;
-	if (pki_buf_printf(out, err, "%s-----BEGIN %s-----\n", indent, PEM_CSR_LABEL) != 0)
+	if (pki_buf_printf(out, err, "%s-----BEGIN %s-----\n", indent, label) != 0)
 		goto out;
 	for (off = 0; off < b64.len; off += 64) {
 		size_t n = b64.len - off < 64 ? b64.len - off : 64;
@@ -720,7 +1057,7 @@ write_pem(struct pki_buf *out, const struct pki_csr *csr, const char *indent,
 		if (pki_buf_printf(out, err, "%s%.*s\n", indent, (int)n, b64.data + off) != 0)
 			goto out;
 	}
-	if (pki_buf_printf(out, err, "%s-----END %s-----\n", indent, PEM_CSR_LABEL) != 0)
+	if (pki_buf_printf(out, err, "%s-----END %s-----\n", indent, label) != 0)
 		goto out;
 	ret = 0;
 out:
@@ -738,20 +1075,49 @@ write_field(struct pki_buf *out, const char *prefix, const char *key, const char
 	return 0;
 }
 
+/* A signed bundle is written whole or not at all: what it writes must read
+ * back (pki_bundle_parse refuses a partly signed bundle). */
+static int
+check_signed_whole(const struct pki_bundle *b, struct pki_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (b->v[i]->cert == NULL)
+			return pki_err_set(err, PKI_E_USAGE,
+				"bundle: entry '%s' has no certificate: a signed bundle has one "
+				"for every entry",
+				b->v[i]->name);
+	if (b->nca == 0)
+		return pki_err_set(err, PKI_E_USAGE,
+			"bundle: no CA certificate: a signed bundle lists the CAs its "
+			"certificates are issued by");
+	return 0;
+}
+
 int
 pki_bundle_write(const struct pki_bundle *b, struct pki_buf *out, struct pki_err *err)
 {
 	struct pki_buf tmp = { 0 };
+	const unsigned char *der;
 	char created[32];
-	size_t i;
-	int ret = -1;
+	size_t i, len;
+	int ret = -1, is_signed;
 
 	if (b->n == 0)
 		return pki_err_set(err, PKI_E_USAGE, "bundle: no entries to write");
+	is_signed = has_signing(b);
+	if (is_signed && check_signed_whole(b, err) != 0)
+		return -1;
 	pki_time_rfc3339(b->created, created);
-	if (pki_buf_printf(&tmp, err,
-		    "# A kpki CSR bundle (kpki-bundle(5)). It holds certificate requests\n"
-		    "# only: the private keys stay on the node.\n") != 0 ||
+	if (pki_buf_printf(&tmp, err, "%s",
+		    is_signed ? "# A signed kpki bundle (kpki-bundle(5)): certificate requests, "
+				"their\n"
+				"# certificates and the CA certificates. It holds no private "
+				"key.\n"
+			      : "# A kpki CSR bundle (kpki-bundle(5)). It holds certificate "
+				"requests\n"
+				"# only: the private keys stay on the node.\n") != 0 ||
 	    write_field(&tmp, "", "kpki-bundle", BUNDLE_VERSION, err) != 0 ||
 	    write_field(&tmp, "", "profiles", b->profiles, err) != 0 ||
 	    write_field(&tmp, "", "cluster", b->cluster, err) != 0 ||
@@ -765,8 +1131,24 @@ pki_bundle_write(const struct pki_bundle *b, struct pki_buf *out, struct pki_err
 		if (write_field(&tmp, "  - ", "name", e->name, err) != 0 ||
 		    write_field(&tmp, "    ", "location", loc_names[e->loc], err) != 0 ||
 		    write_field(&tmp, "    ", "path", e->path, err) != 0 ||
-		    pki_buf_printf(&tmp, err, "    csr: |\n") != 0 ||
-		    write_pem(&tmp, e->csr, "      ", err) != 0)
+		    pki_buf_printf(&tmp, err, "    csr: |\n") != 0)
+			goto out;
+		der = pki_csr_der(e->csr, &len);
+		if (write_pem(&tmp, der, len, PEM_CSR_LABEL, "      ", err) != 0)
+			goto out;
+		if (e->cert == NULL)
+			continue;
+		der = pki_cert_der(e->cert, &len);
+		if (pki_buf_printf(&tmp, err, "    certificate: |\n") != 0 ||
+		    write_pem(&tmp, der, len, PEM_CERT_LABEL, "      ", err) != 0)
+			goto out;
+	}
+	if (b->nca > 0 && pki_buf_printf(&tmp, err, "ca-certificates:\n") != 0)
+		goto out;
+	for (i = 0; i < b->nca; i++) {
+		der = pki_cert_der(b->ca[i], &len);
+		if (pki_buf_printf(&tmp, err, "  - |\n") != 0 ||
+		    write_pem(&tmp, der, len, PEM_CERT_LABEL, "    ", err) != 0)
 			goto out;
 	}
 	ret = pki_buf_append(out, tmp.data, tmp.len, err);

@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,28 @@ pki_names_add(struct pki_names *names, const char *s, struct pki_err *err)
 	nv[names->n++] = d;
 	names->v = nv;
 	return 0;
+}
+
+int
+pki_names_addf(struct pki_names *names, struct pki_err *err, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n, ret;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return pki_err_set(err, PKI_E_INVALID, "cannot format a line of text");
+	if ((s = malloc((size_t)n + 1)) == NULL)
+		return pki_err_nomem(err);
+	va_start(ap, fmt);
+	(void)vsnprintf(s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	ret = pki_names_add(names, s, err);
+	free(s);
+	return ret;
 }
 
 int

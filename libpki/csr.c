@@ -1,4 +1,5 @@
 /* csr.c — PKCS#10 certification requests (RFC 2986): reading and making. */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -496,4 +497,33 @@ pki_csr_matches_key(const struct pki_csr *csr, const struct pki_key *key,
 	if (pki_csr_public_id(csr, a, err) != 0 || pki_key_public_id(key, b, err) != 0)
 		return -1;
 	return memcmp(a, b, sizeof(a)) == 0;
+}
+
+int
+pki_csr_parse_one(const unsigned char *data, size_t len, const char *name,
+	struct pki_csr **out, struct pki_err *err)
+{
+	static const char begin[] = "-----BEGIN ";
+	const unsigned char *p = data, *end = data + len;
+	size_t blocks = 0;
+
+	*out = NULL;
+	/* DER has no room for a second object: csr_from_der refuses trailing bytes */
+	while (len > 0 && data[0] != 0x30 && p < end) {
+		const unsigned char *hit = memmem(p, (size_t)(end - p), begin, sizeof(begin) - 1);
+
+		if (hit == NULL)
+			break;
+		blocks++;
+		p = hit + sizeof(begin) - 1;
+	}
+	if (blocks > 1) {
+		char clean[256];
+
+		pki_text_sanitize(name, clean, sizeof(clean));
+		return pki_err_set(err, PKI_E_INVALID,
+			"certificate request '%s': holds %zu PEM blocks; exactly one CSR is expected",
+			clean, blocks);
+	}
+	return pki_csr_parse(data, len, name, out, err);
 }

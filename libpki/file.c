@@ -13,6 +13,8 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/crypto.h>
 
+#include <pki/cert.h>
+
 #include "internal.h"
 
 void
@@ -161,11 +163,21 @@ pki_file_read(const char *path, const char *what, size_t cap, unsigned flags,
 			what, qpath, (intmax_t)st.st_size, cap);
 		goto out;
 	}
+	/* another user's key: whoever owns it can swap it under us (OpenSSH
+	 * refuses it too) */
+	if ((flags & PKI_READ_SECRET) && st.st_uid != geteuid()) {
+		pki_err_set(err, PKI_E_PERM,
+			"%s '%s': owned by uid %u, not by uid %u who reads it; "
+			"fix with: chown %u '%s'",
+			what, qpath, (unsigned)st.st_uid, (unsigned)geteuid(), (unsigned)geteuid(),
+			qpath);
+		goto out;
+	}
 	if ((flags & PKI_READ_SECRET) && (st.st_mode & 077) != 0) {
 		pki_err_set(err, PKI_E_PERM,
 			"%s '%s': mode %04o lets group or others access a private key; "
 			"fix with: chmod 600 '%s'",
-			what, qpath, (unsigned)(st.st_mode & 07777), path);
+			what, qpath, (unsigned)(st.st_mode & 07777), qpath);
 		goto out;
 	}
 	/* O_NONBLOCK only guarded the open against FIFOs */
@@ -243,48 +255,46 @@ split_path(const char *path, char *dir, char *base, struct pki_err *err)
 	return 0;
 }
 
-static int
-mkdirs(const char *dir, struct pki_err *err)
+int
+pki_mkdirs(const char *dir, mode_t mode, struct pki_names *created, struct pki_err *err)
 {
-	char tmp[PATH_MAX];
+	char tmp[PATH_MAX], qdir[PKI_QPATH_MAX];
 	size_t i, len = strlen(dir);
 
+	pki_text_sanitize(dir, qdir, sizeof(qdir));
 	if (len >= sizeof(tmp))
-		return pki_err_set(err, PKI_E_LIMIT, "path '%s': too long", dir);
+		return pki_err_set(err, PKI_E_LIMIT, "path '%s': too long", qdir);
 	memcpy(tmp, dir, len + 1);
 	for (i = 1; i <= len; i++) {
 		if (tmp[i] != '/' && tmp[i] != '\0')
 			continue;
 		tmp[i] = '\0';
-		if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+		if (mkdir(tmp, mode) == 0) {
+			if (created != NULL && pki_names_add(created, tmp, err) != 0)
+				return -1;
+		} else if (errno != EEXIST) {
+			pki_text_sanitize(tmp, qdir, sizeof(qdir));
 			return pki_err_set(err, PKI_E_IO, "directory '%s': cannot create: %s",
-				tmp, strerror(errno));
+				qdir, strerror(errno));
+		}
 		if (i < len)
 			tmp[i] = '/';
 	}
 	return 0;
 }
 
-int
-pki_file_write(const char *path, const void *data, size_t len, mode_t mode,
-	unsigned flags, struct pki_err *err)
+/* The body of pki_file_write() and pki_file_writeat(): base is one name in
+ * the directory dfd; dir and qpath name them in messages. */
+static int
+write_at(int dfd, const char *dir, const char *base, const char *qpath, const void *data,
+	size_t len, mode_t mode, unsigned flags, struct pki_err *err)
 {
-	char dir[PATH_MAX], base[PATH_MAX], tmpname[NAME_MAX + 1];
+	char tmpname[NAME_MAX + 1], qdir[PKI_QPATH_MAX];
 	unsigned char rnd[8];
 	struct stat st;
-	int dfd = -1, fd = -1, ret = -1, have_tmp = 0;
+	int fd = -1, ret = -1, have_tmp = 0;
 
-	char qpath[PKI_QPATH_MAX];
-
-	pki_text_sanitize(path, qpath, sizeof(qpath));
-	if (split_path(path, dir, base, err) != 0)
-		return -1;
-	if ((flags & PKI_WRITE_MKDIRS) && mkdirs(dir, err) != 0)
-		return -1;
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return pki_err_set(err, PKI_E_IO, "'%s': cannot open directory '%s': %s",
-			qpath, dir, strerror(errno));
+	pki_text_sanitize(dir, qdir, sizeof(qdir));
 	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (S_ISLNK(st.st_mode)) {
 			pki_err_set(err, PKI_E_PERM,
@@ -315,7 +325,7 @@ pki_file_write(const char *path, const void *data, size_t len, mode_t mode,
 	fd = openat(dfd, tmpname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0) {
 		pki_err_set(err, PKI_E_IO, "'%s': cannot create a temporary file in '%s': %s",
-			qpath, dir, strerror(errno));
+			qpath, qdir, strerror(errno));
 		goto out;
 	}
 	have_tmp = 1;
@@ -350,7 +360,7 @@ pki_file_write(const char *path, const void *data, size_t len, mode_t mode,
 	}
 	have_tmp = 0;
 	if (fsync(dfd) != 0) {
-		pki_err_set(err, PKI_E_IO, "'%s': cannot sync directory '%s': %s", qpath, dir,
+		pki_err_set(err, PKI_E_IO, "'%s': cannot sync directory '%s': %s", qpath, qdir,
 			strerror(errno));
 		goto out;
 	}
@@ -360,8 +370,52 @@ out:
 		close(fd);
 	if (have_tmp)
 		(void)unlinkat(dfd, tmpname, 0);
-	if (dfd >= 0)
-		close(dfd);
+	return ret;
+}
+
+int
+pki_file_write(const char *path, const void *data, size_t len, mode_t mode,
+	unsigned flags, struct pki_err *err)
+{
+	char dir[PATH_MAX], base[PATH_MAX], qpath[PKI_QPATH_MAX], qdir[PKI_QPATH_MAX];
+	int dfd, ret;
+
+	pki_text_sanitize(path, qpath, sizeof(qpath));
+	if (split_path(path, dir, base, err) != 0)
+		return -1;
+	if ((flags & PKI_WRITE_MKDIRS) && pki_mkdirs(dir, 0755, NULL, err) != 0)
+		return -1;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		pki_text_sanitize(dir, qdir, sizeof(qdir));
+		return pki_err_set(err, PKI_E_IO, "'%s': cannot open directory '%s': %s",
+			qpath, qdir, strerror(errno));
+	}
+	ret = write_at(dfd, dir, base, qpath, data, len, mode, flags, err);
+	close(dfd);
+	return ret;
+}
+
+int
+pki_file_writeat(int dirfd, const char *dir, const char *name, const void *data,
+	size_t len, mode_t mode, unsigned flags, struct pki_err *err)
+{
+	char *path = NULL, qpath[PKI_QPATH_MAX];
+	int ret;
+
+	if (name[0] == '\0' || strchr(name, '/') != NULL || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0) {
+		pki_text_sanitize(name, qpath, sizeof(qpath));
+		return pki_err_set(err, PKI_E_USAGE, "'%s': not a file name", qpath);
+	}
+	if (flags & PKI_WRITE_MKDIRS)
+		return pki_err_set(err, PKI_E_USAGE, "writing at a directory: cannot make "
+			"directories");
+	if (pki_path_join(&path, dir, name, err) != 0)
+		return -1;
+	pki_text_sanitize(path, qpath, sizeof(qpath));
+	ret = write_at(dirfd, dir, name, qpath, data, len, mode, flags, err);
+	free(path);
 	return ret;
 }
 

@@ -218,6 +218,17 @@ char *pki_strdup_clean(const char *s, size_t len, struct pki_err *err);
  * spaces), for its tables (report.c). */
 int pki_tabwriter(const char *in, size_t len, struct pki_buf *out, struct pki_err *err) PKI_WUR;
 
+/* ---- the ledger (ledger.c) ------------------------------------------------ */
+
+struct pki_ledger_record;
+/* Parses a journal's text (kpki-ledger(5)) into records. A last line that
+ * has no newline or does not parse is torn: it is skipped and *good_len
+ * is where it starts (len when there is none); any other bad line is an
+ * error naming `name` and the line. For pki_ledger_read/open and fuzzing. */
+int pki_ledger_parse(const unsigned char *data, size_t len, const char *name,
+	struct pki_ledger_record **out, size_t *n, size_t *good_len,
+	struct pki_err *err) PKI_WUR;
+
 /* ---- CAs (ca.c) ---------------------------------------------------------- */
 
 struct pki_ca;

@@ -588,6 +588,26 @@ pki_key_public_id(const struct pki_key *key, unsigned char out[32], struct pki_e
 }
 
 int
+pki_key_type_of(const struct pki_keyinfo *ki, enum pki_key_type *out)
+{
+	if (strcmp(ki->algo, "RSA") == 0 && ki->bits == 2048)
+		*out = PKI_KEY_RSA2048;
+	else if (strcmp(ki->algo, "RSA") == 0 && ki->bits == 3072)
+		*out = PKI_KEY_RSA3072;
+	else if (strcmp(ki->algo, "RSA") == 0 && ki->bits == 4096)
+		*out = PKI_KEY_RSA4096;
+	else if (strcmp(ki->algo, "ECDSA") == 0 && strcmp(ki->curve, "P-256") == 0)
+		*out = PKI_KEY_ECDSA_P256;
+	else if (strcmp(ki->algo, "ECDSA") == 0 && strcmp(ki->curve, "P-384") == 0)
+		*out = PKI_KEY_ECDSA_P384;
+	else if (strcmp(ki->algo, "Ed25519") == 0)
+		*out = PKI_KEY_ED25519;
+	else
+		return -1;
+	return 0;
+}
+
+int
 pki_keyinfo_acceptable(const struct pki_keyinfo *k, int allow_ed25519, struct pki_err *err)
 {
 	if (strcmp(k->algo, "RSA") == 0) {

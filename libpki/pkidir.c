@@ -30,18 +30,14 @@ finding(struct vctx *v, const char *file, const char *fmt, ...)
 static int
 finding(struct vctx *v, const char *file, const char *fmt, ...)
 {
-	char msg[PKI_ERR_MSG_MAX], line[PKI_ERR_MSG_MAX + 512];
+	char msg[PKI_ERR_MSG_MAX], qfile[PKI_QPATH_MAX];
 	va_list ap;
-
-	char qfile[PKI_QPATH_MAX];
 
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	pki_path_quote(file, qfile, sizeof(qfile));
-	if (snprintf(line, sizeof(line), "%s: %s", qfile, msg) < 0)
-		return pki_err_set(v->err, PKI_E_INVALID, "cannot format a finding");
-	return pki_names_add(v->findings, line, v->err);
+	return pki_names_addf(v->findings, v->err, "%s: %s", qfile, msg);
 }
 
 /* A file the node's role needs is absent: a finding, unless the profile

@@ -49,12 +49,20 @@
  *     "clientKeyFile": string or null,
  *     "clientKeyMatchesCertificate": bool or null }
  *
- *   CSR bundle (kpki-bundle(5)):
+ *   CSR bundle or signed bundle (kpki-bundle(5)):
  *   { "type": "bundle", "format": "kpki-bundle v1", "profiles": string,
  *     "cluster": string, "node": string ("" when none), "created": RFC 3339,
- *     "fingerprint": "SHA256:<hex>", "entries": [ { "name": string,
+ *     "fingerprint": "SHA256:<hex>" (over the requests only),
+ *     "signed": bool, "entries": [ { "name": string,
  *     "location": "cert-dir"|"kubeconfig-dir"|"kubelet-dir", "path": string,
- *     "csr": certificate request (as above) } ] }
+ *     "csr": certificate request (as above),
+ *     "certificate": issued or null (null in a CSR bundle) } ],
+ *     "caCertificates": [certificate] or null (null in a CSR bundle) }
+ *
+ *   issued (a signed bundle's certificate, in short):
+ *   { "type": "certificate", "subject": string, "issuer": string,
+ *     "serial": string, "notBefore": RFC 3339, "notAfter": RFC 3339,
+ *     "residualTime": int, "sha256Fingerprint": string }
  *
  *   pubkey: { "algorithm": "RSA"|"ECDSA"|"Ed25519"|..., "bits": int,
  *             "curve": string or null }
@@ -1059,7 +1067,6 @@ static int
 dw_extensions(struct dw *d, const struct pki_x509info *x)
 {
 	struct pki_names ku = { 0 }, eku = { 0 }, sans = { 0 };
-	char tmp[600];
 	unsigned bit;
 	size_t i;
 	int ret = -1;
@@ -1095,16 +1102,12 @@ dw_extensions(struct dw *d, const struct pki_x509info *x)
 		ret = 0;
 		goto out;
 	}
-	for (i = 0; i < x->dns.n; i++) {
-		(void)snprintf(tmp, sizeof(tmp), "DNS:%.590s", x->dns.v[i]);
-		if (pki_names_add(&sans, tmp, d->err) != 0)
+	for (i = 0; i < x->dns.n; i++)
+		if (pki_names_addf(&sans, d->err, "DNS:%.590s", x->dns.v[i]) != 0)
 			goto out;
-	}
-	for (i = 0; i < x->ip.n; i++) {
-		(void)snprintf(tmp, sizeof(tmp), "IP:%.590s", x->ip.v[i]);
-		if (pki_names_add(&sans, tmp, d->err) != 0)
+	for (i = 0; i < x->ip.n; i++)
+		if (pki_names_addf(&sans, d->err, "IP:%.590s", x->ip.v[i]) != 0)
 			goto out;
-	}
 	for (i = 0; i < x->other_san.n; i++)
 		if (pki_names_add(&sans, x->other_san.v[i], d->err) != 0)
 			goto out;
@@ -1486,8 +1489,52 @@ dump_pem(struct dw *d, const unsigned char *data, size_t len, const char *name,
 	return 0;
 }
 
-/* A kpki CSR bundle (kpki-bundle(5)): its header, its fingerprint, and each
- * entry's target and request. It never holds a key. */
+/* A signed bundle's certificate for an entry, in short: who issued it, its
+ * serial and validity (the full view is kpki-inspect on the file). */
+static int
+dump_issued(struct dw *d, const struct pki_cert *cert)
+{
+	struct pki_x509info x = { 0 };
+	char nb[32], na[32], fp[32 * 3], resid[16];
+	int64_t left;
+
+	if (pki_cert_info(cert, &x, d->err) != 0) {
+		d->failed = 1;
+		return -1;
+	}
+	pki_time_rfc3339(x.not_before, nb);
+	pki_time_rfc3339(x.not_after, na);
+	left = (int64_t)x.not_after - (int64_t)d->now;
+	hex_colon(x.sha256, sizeof(x.sha256), fp);
+	if (d->fmt != PKI_FMT_TEXT)
+		jw_open(&d->j, "certificate", '{');
+	else
+		dw_begin(d, "certificate");
+	dw_str(d, NULL, "type", "certificate");
+	dw_str(d, "subject", "subject", x.subject);
+	dw_str(d, "issuer", "issuer", x.issuer);
+	dw_str(d, "serial", "serial", x.serial);
+	dw_str(d, "not before", "notBefore", nb);
+	if (d->fmt == PKI_FMT_TEXT) {
+		pki_duration_short(left, resid);
+		if (left < 0)
+			dw_textf(d, "not after: %s (expired)\n", na);
+		else
+			dw_textf(d, "not after: %s (%s left)\n", na, resid);
+	} else {
+		jw_str(&d->j, "notAfter", na);
+		jw_int(&d->j, "residualTime", left);
+	}
+	dw_str(d, "SHA-256 fingerprint", "sha256Fingerprint", fp);
+	dw_end(d);
+	pki_x509info_free(&x);
+	return dw_ok(d) ? 0 : -1;
+}
+
+/* A kpki bundle (kpki-bundle(5)): its header, its fingerprint, and each
+ * entry's target and request; signed, each entry's certificate and the CA
+ * certificates in full (their SHA-256 is what an installer confirms). It
+ * never holds a key. */
 static int
 dump_bundle(struct dw *d, const unsigned char *data, size_t len, const char *name)
 {
@@ -1496,16 +1543,18 @@ dump_bundle(struct dw *d, const unsigned char *data, size_t len, const char *nam
 		[PKI_LOC_KUBELET_DIR] = "kubelet-dir" };
 	struct pki_bundle *b = NULL;
 	const struct pki_bundle_entry *e;
-	char fp[72], created[32];
-	size_t i, n;
-	int ret = -1;
+	char fp[72], created[32], what[64];
+	size_t i, n, nca;
+	int ret = -1, is_signed;
 
 	if (pki_bundle_parse(data, len, name, NULL, &b, d->err) != 0 ||
 	    pki_bundle_fingerprint(b, fp, d->err) != 0)
 		goto out;
 	n = pki_bundle_count(b);
+	nca = pki_bundle_ca_count(b);
+	is_signed = pki_bundle_is_signed(b);
 	pki_time_rfc3339(pki_bundle_created(b), created);
-	dw_begin(d, "CSR bundle");
+	dw_begin(d, is_signed ? "signed bundle" : "CSR bundle");
 	dw_str(d, NULL, "type", "bundle");
 	dw_str(d, "format", "format", "kpki-bundle v1");
 	dw_str(d, "profile set", "profiles", pki_bundle_profiles(b));
@@ -1515,9 +1564,14 @@ dump_bundle(struct dw *d, const unsigned char *data, size_t len, const char *nam
 	else
 		dw_str(d, "node", "node", pki_bundle_node(b));
 	dw_str(d, "created", "created", created);
-	dw_str(d, "fingerprint", "fingerprint", fp);
-	if (d->fmt != PKI_FMT_TEXT)
+	if (d->fmt == PKI_FMT_TEXT && is_signed)
+		dw_textf(d, "fingerprint: %s (of the requests)\n", fp);
+	else
+		dw_str(d, "fingerprint", "fingerprint", fp);
+	if (d->fmt != PKI_FMT_TEXT) {
+		jw_bool(&d->j, "signed", is_signed);
 		jw_open(&d->j, "entries", '[');
+	}
 	for (i = 0; i < n; i++) {
 		e = pki_bundle_at(b, i);
 		if (d->fmt != PKI_FMT_TEXT) {
@@ -1531,9 +1585,27 @@ dump_bundle(struct dw *d, const unsigned char *data, size_t len, const char *nam
 		dw_str(d, "path", "path", pki_bundle_entry_path(e));
 		if (dump_csr(d, pki_bundle_entry_csr(e), "csr") != 0)
 			goto out;
+		if (pki_bundle_entry_certificate(e) != NULL) {
+			if (dump_issued(d, pki_bundle_entry_certificate(e)) != 0)
+				goto out;
+		} else if (d->fmt != PKI_FMT_TEXT) {
+			jw_null(&d->j, "certificate");
+		}
 		dw_end(d);
 	}
-	if (d->fmt != PKI_FMT_TEXT)
+	if (d->fmt != PKI_FMT_TEXT) {
+		jw_close(&d->j, ']');
+		if (nca == 0)
+			jw_null(&d->j, "caCertificates");
+		else
+			jw_open(&d->j, "caCertificates", '[');
+	}
+	for (i = 0; i < nca; i++) {
+		(void)snprintf(what, sizeof(what), "CA certificate %zu of %zu", i + 1, nca);
+		if (dump_cert(d, pki_bundle_ca_at(b, i), what) != 0)
+			goto out;
+	}
+	if (d->fmt != PKI_FMT_TEXT && nca > 0)
 		jw_close(&d->j, ']');
 	dw_end(d);
 	ret = dw_ok(d) ? 0 : -1;

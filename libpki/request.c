@@ -4,8 +4,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +35,8 @@ struct item {
 	char *key_path;
 	const char *key_how;	/* for the plan: why this key */
 	int key_new;		/* made by this run */
-	enum pki_key_type type; /* of a new key */
+	int staged;		/* key_path is in the staging directory */
+	enum pki_key_type type; /* of a new key; asked for when r->type_src is set */
 	struct pki_key *key;	/* a reused key (read when planning) or a new one */
 	struct pki_csr *csr;
 	int written;		/* the key file was written by this run */
@@ -48,6 +49,12 @@ struct pki_request {
 	struct item *items;
 	size_t n, cap;
 	struct pki_names notes;
+	struct pki_names not_requested; /* optional profiles left out */
+	/* what asked for the key type ("--key-type", the configuration's
+	 * encryptionAlgorithm); empty when it is the certificate's */
+	char type_src[320];
+	int staging_fd;		 /* the staging directory, checked; -1 until opened */
+	struct pki_names created; /* directories this run made, parents first */
 	unsigned flags;
 };
 
@@ -80,7 +87,11 @@ pki_request_free(struct pki_request *r)
 	free(r->staging);
 	free(r->cluster);
 	free(r->node);
+	if (r->staging_fd >= 0)
+		(void)close(r->staging_fd);
 	pki_names_free(&r->notes);
+	pki_names_free(&r->not_requested);
+	pki_names_free(&r->created);
 	free(r);
 }
 
@@ -94,27 +105,6 @@ size_t
 pki_request_count(const struct pki_request *r)
 {
 	return r->n;
-}
-
-static int
-note(struct pki_request *r, struct pki_err *err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int
-note(struct pki_request *r, struct pki_err *err, const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return pki_err_set(err, PKI_E_USAGE, "cannot format a note");
-	if ((size_t)n >= sizeof(line))
-		(void)snprintf(line + sizeof(line) - 4, 4, "...");
-	return pki_names_add(&r->notes, line, err);
 }
 
 /* "a, b, c", or "none" */
@@ -213,26 +203,6 @@ wanted(const struct pki_request_opts *o, unsigned role, const struct pki_profile
 /* ---- keys ----------------------------------------------------------------- */
 
 static int
-type_of_info(const struct pki_keyinfo *ki, enum pki_key_type *out)
-{
-	if (strcmp(ki->algo, "RSA") == 0 && ki->bits == 2048)
-		*out = PKI_KEY_RSA2048;
-	else if (strcmp(ki->algo, "RSA") == 0 && ki->bits == 3072)
-		*out = PKI_KEY_RSA3072;
-	else if (strcmp(ki->algo, "RSA") == 0 && ki->bits == 4096)
-		*out = PKI_KEY_RSA4096;
-	else if (strcmp(ki->algo, "ECDSA") == 0 && strcmp(ki->curve, "P-256") == 0)
-		*out = PKI_KEY_ECDSA_P256;
-	else if (strcmp(ki->algo, "ECDSA") == 0 && strcmp(ki->curve, "P-384") == 0)
-		*out = PKI_KEY_ECDSA_P384;
-	else if (strcmp(ki->algo, "Ed25519") == 0)
-		*out = PKI_KEY_ED25519;
-	else
-		return -1;
-	return 0;
-}
-
-static int
 check_ed25519(const struct pki_profile *p, enum pki_key_type type, const char *whose,
 	struct pki_err *err)
 {
@@ -244,39 +214,84 @@ check_ed25519(const struct pki_profile *p, enum pki_key_type type, const char *w
 	return 0;
 }
 
-/* Loads a key this run reuses. */
-static int
-reuse_key(struct item *it, const char *path, const char *how, struct pki_err *err)
+/* "RSA 1024", "ECDSA secp256k1": a key kpki-csr does not make */
+static void
+keyinfo_text(const struct pki_keyinfo *ki, char *out, size_t cap)
 {
+	if (ki->curve[0] != '\0')
+		(void)snprintf(out, cap, "%s %s", ki->algo, ki->curve);
+	else
+		(void)snprintf(out, cap, "%s %u", ki->algo, ki->bits);
+}
+
+/* How a key is reused (see reuse_key()). */
+enum reuse { REUSE_PENDING, REUSE_STAGED, REUSE_CURRENT };
+
+/*
+ * Loads a key this run reuses and checks that it may be: a key type
+ * kubeadm accepts, the type asked for (unless the current key is kept on
+ * purpose), and, for a staged key, not the key of the certificate in place
+ * (cert, NULL when there is none), which a renewal would not replace.
+ */
+static int
+reuse_key(struct pki_request *r, struct item *it, const char *path, enum reuse how,
+	const struct pki_cert *cert, struct pki_err *err)
+{
+	static const char *const hows[] = { "pending request (no certificate yet), key reused",
+		"staged key, reused", "current key, reused (--reuse-key)" };
+	const char *name = pki_profile_name(it->p);
 	enum pki_key_type type;
 	struct pki_keyinfo ki;
-	char whose[PATH_MAX + 16];
+	char qpath[PKI_QPATH_MAX], kt[48];
+	int m;
 
+	pki_path_quote(path, qpath, sizeof(qpath));
 	if (pki_key_load(path, &it->key, err) != 0)
 		return -1;
 	pki_key_info(it->key, &ki);
-	(void)snprintf(whose, sizeof(whose), "key '%s'", path);
-	if (type_of_info(&ki, &type) == 0 && check_ed25519(it->p, type, whose, err) != 0)
-		return -1;
+	if (pki_keyinfo_acceptable(&ki, pki_profile_allows_ed25519(it->p), err) != 1)
+		return pki_err_prefix(err, "profile '%s': key '%s'", name, qpath);
+	if (r->type_src[0] != '\0' && how != REUSE_CURRENT &&
+	    (pki_key_type_of(&ki, &type) != 0 || type != it->type)) {
+		keyinfo_text(&ki, kt, sizeof(kt));
+		return pki_err_set(err, PKI_E_INVALID,
+			"profile '%s': key '%s' is %s, not the %s asked for by %s; remove it "
+			"for a new key: rm '%s'",
+			name, qpath, pki_key_type_of(&ki, &type) == 0 ? pki_key_type_name(type) : kt,
+			pki_key_type_name(it->type), r->type_src, qpath);
+	}
+	if (how == REUSE_STAGED && cert != NULL) {
+		if ((m = pki_cert_matches_key(cert, it->key, err)) < 0)
+			return -1;
+		if (m == 1)
+			return pki_err_set(err, PKI_E_INVALID,
+				"profile '%s': staged key '%s' is the key of the certificate in "
+				"place, so a renewal with it would replace nothing; remove it for a "
+				"new key: rm '%s'",
+				name, qpath, qpath);
+	}
 	if ((it->key_path = pki_strdup(path, err)) == NULL)
 		return -1;
-	it->key_how = how;
+	it->staged = how == REUSE_STAGED;
+	it->key_how = hows[how];
 	return 0;
 }
 
 static int
-new_key(struct item *it, const char *path, const char *how, struct pki_err *err)
+new_key(struct item *it, const char *path, int staged, const char *how, struct pki_err *err)
 {
 	if ((it->key_path = pki_strdup(path, err)) == NULL)
 		return -1;
 	it->key_new = 1;
+	it->staged = staged;
 	it->key_how = how;
 	return 0;
 }
 
 /* The key of a staged request: reused if it is there. */
 static int
-staged_key(struct pki_request *r, struct item *it, struct pki_err *err)
+staged_key(struct pki_request *r, struct item *it, const struct pki_cert *cert,
+	struct pki_err *err)
 {
 	char *path = NULL, file[NAME_MAX + 1];
 	int ret = -1, e;
@@ -289,9 +304,9 @@ staged_key(struct pki_request *r, struct item *it, struct pki_err *err)
 	    (e = pki_file_exists(path, err)) < 0)
 		goto out;
 	if (e)
-		ret = reuse_key(it, path, "staged key, reused", err);
+		ret = reuse_key(r, it, path, REUSE_STAGED, cert, err);
 	else
-		ret = new_key(it, path, "new key, staged", err);
+		ret = new_key(it, path, 1, "new key, staged", err);
 out:
 	free(path);
 	return ret;
@@ -325,44 +340,63 @@ item_file(const struct pki_request *r, const struct pki_profile *p, const char *
 	return pki_path_join(out, item_dir(r, p), rel, err);
 }
 
-/* Decides where the item's key is or goes (see request.h). */
+static int kubeconfig_cert(struct pki_request *r, const char *path, struct pki_cert **out,
+	const char **why, struct pki_err *err);
+
+/* Decides where the item's key is or goes (see request.h). existing is the
+ * certificate renewed, NULL when not renewing. */
 static int
 plan_key(struct pki_request *r, struct item *it, const struct pki_cert *existing,
 	struct pki_err *err)
 {
-	char *key = NULL, *crt = NULL;
-	int ret = -1, has_key, has_crt;
+	struct pki_cert *in_place = NULL;
+	char *key = NULL, *crt = NULL, qkey[PKI_QPATH_MAX], qcrt[PKI_QPATH_MAX];
+	const char *why;
+	int ret = -1, has_key, has_crt, m;
 
 	if (pki_profile_kind(it->p) == PKI_PROFILE_KUBECONFIG) {
-		ret = staged_key(r, it, err);
+		/* not renewing: the kubeconfig in place, if any, has the key a
+		 * staged key must not be */
+		if (existing == NULL) {
+			if (item_file(r, it->p, "", &crt, err) != 0 ||
+			    (has_crt = pki_file_exists(crt, err)) < 0 ||
+			    (has_crt && kubeconfig_cert(r, crt, &in_place, &why, err) != 0))
+				goto out;
+		}
+		ret = staged_key(r, it, existing != NULL ? existing : in_place, err);
 		goto out;
 	}
 	if (item_file(r, it->p, ".key", &key, err) != 0 ||
 	    item_file(r, it->p, ".crt", &crt, err) != 0)
 		goto out;
 	if (r->flags & PKI_REQUEST_REUSE_KEY) {
-		if (reuse_key(it, key, "current key, reused (--reuse-key)", err) != 0)
+		if (reuse_key(r, it, key, REUSE_CURRENT, NULL, err) != 0 ||
+		    (m = pki_cert_matches_key(existing, it->key, err)) < 0)
 			goto out;
-		ret = pki_cert_matches_key(existing, it->key, err);
-		if (ret == 0)
+		if (m == 0) {
+			pki_path_quote(key, qkey, sizeof(qkey));
+			pki_path_quote(crt, qcrt, sizeof(qcrt));
 			pki_err_set(err, PKI_E_INVALID, "key '%s': does not match certificate '%s'",
-				key, crt);
-		ret = ret == 1 ? 0 : -1;
+				qkey, qcrt);
+			goto out;
+		}
+		ret = 0;
 		goto out;
 	}
 	if (r->flags & PKI_REQUEST_RENEW) {
-		ret = staged_key(r, it, err);
+		ret = staged_key(r, it, existing, err);
 		goto out;
 	}
 	if ((has_key = pki_file_exists(key, err)) < 0 || (has_crt = pki_file_exists(crt, err)) < 0)
 		goto out;
 	if (!has_key)
-		ret = new_key(it, key, "new key", err);
+		ret = new_key(it, key, 0, "new key", err);
 	else if (!has_crt)
-		ret = reuse_key(it, key, "pending request (no certificate yet), key reused", err);
-	else
-		ret = staged_key(r, it, err);
+		ret = reuse_key(r, it, key, REUSE_PENDING, NULL, err);
+	else if (pki_cert_load(crt, &in_place, err) == 0)
+		ret = staged_key(r, it, in_place, err);
 out:
+	pki_cert_free(in_place);
 	free(key);
 	free(crt);
 	return ret;
@@ -378,11 +412,12 @@ kubeconfig_cert(struct pki_request *r, const char *path, struct pki_cert **out,
 {
 	struct pki_kubeconfig *kc = NULL;
 	const struct pki_buf *data;
-	char what[PATH_MAX + 40];
+	char what[PKI_QPATH_MAX + 40], qpath[PKI_QPATH_MAX];
 	int ret = -1;
 
 	*out = NULL;
 	*why = NULL;
+	pki_path_quote(path, qpath, sizeof(qpath));
 	if (pki_kubeconfig_load(path, &kc, err) != 0)
 		goto out;
 	data = pki_kubeconfig_client_cert_data(kc);
@@ -393,7 +428,7 @@ kubeconfig_cert(struct pki_request *r, const char *path, struct pki_cert **out,
 		ret = 0;
 		goto out;
 	}
-	(void)snprintf(what, sizeof(what), "%s: client-certificate-data", path);
+	(void)snprintf(what, sizeof(what), "%s: client-certificate-data", qpath);
 	if (pki_cert_parse(data->data, data->len, what, out, err) != 0)
 		goto out;
 	if (r->cluster == NULL && pki_kubeconfig_cluster_name(kc) != NULL &&
@@ -415,7 +450,7 @@ read_existing(struct pki_request *r, const struct pki_request_opts *o, struct it
 	struct pki_cert **existing, struct pki_err *err)
 {
 	const char *name = pki_profile_name(it->p), *why = NULL;
-	char *path = NULL;
+	char *path = NULL, qpath[PKI_QPATH_MAX];
 	int ret = -1, e;
 
 	*existing = NULL;
@@ -431,12 +466,14 @@ read_existing(struct pki_request *r, const struct pki_request_opts *o, struct it
 	} else if (pki_cert_load(path, existing, err) != 0)
 		goto out;
 	if (why != NULL) {
+		pki_path_quote(path, qpath, sizeof(qpath));
 		if (only_has(o->only, name)) {
 			pki_err_set(err, PKI_E_NOTFOUND,
-				"profile '%s': cannot renew from '%s': %s", name, path, why);
+				"profile '%s': cannot renew from '%s': %s", name, qpath, why);
 			goto out;
 		}
-		if (note(r, err, "%s: skipped: cannot renew from '%s': %s", name, path, why) != 0)
+		if (pki_names_addf(&r->notes, err, "%s: skipped: cannot renew from '%s': %s", name,
+			    qpath, why) != 0)
 			goto out;
 	}
 	ret = 0;
@@ -456,19 +493,52 @@ diff_names(struct pki_request *r, const char *name, const char *kind,
 
 	for (i = 0; i < cert->n; i++)
 		if (!pki_names_contains(cfg, cert->v[i])) {
-			if (note(r, err, "%s: %s '%s' is in the certificate, not in the configuration",
+			if (pki_names_addf(&r->notes, err,
+				    "%s: %s '%s' is in the certificate, not in the configuration",
 				    name, kind, cert->v[i]) != 0)
 				return -1;
 			n++;
 		}
 	for (i = 0; i < cfg->n; i++)
 		if (!pki_names_contains(cert, cfg->v[i])) {
-			if (note(r, err, "%s: %s '%s' is in the configuration, not in the certificate",
+			if (pki_names_addf(&r->notes, err,
+				    "%s: %s '%s' is in the configuration, not in the certificate",
 				    name, kind, cfg->v[i]) != 0)
 				return -1;
 			n++;
 		}
 	return n;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Copies a certificate's SANs as kubeadm's renewal passes them on
+ * (RemoveDuplicateAltNames): DNS names de-duplicated and sorted, IPs
+ * de-duplicated by their canonical form, in first-seen order. */
+static int
+sans_copy(struct item *it, const struct pki_names *dns, const struct pki_names *ip,
+	struct pki_err *err)
+{
+	char canon[46];
+	const char *v;
+	size_t i;
+
+	for (i = 0; i < dns->n; i++)
+		if (!pki_names_contains(&it->dns, dns->v[i]) &&
+		    pki_names_add(&it->dns, dns->v[i], err) != 0)
+			return -1;
+	if (it->dns.n > 1)
+		qsort(it->dns.v, it->dns.n, sizeof(*it->dns.v), cmp_str);
+	for (i = 0; i < ip->n; i++) {
+		v = pki_ip_canonical(ip->v[i], canon) == 0 ? canon : ip->v[i];
+		if (!pki_names_contains(&it->ip, v) && pki_names_add(&it->ip, v, err) != 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* Takes the certificate's subject and SANs, compared with the
@@ -492,11 +562,12 @@ from_existing(struct pki_request *r, const struct pki_request_opts *o, struct it
 		goto out;
 	}
 	if (in.other_attrs > 0 &&
-	    note(r, err, "%s: subject attributes other than CN and O are not carried over",
-		    name) != 0)
+	    pki_names_addf(&r->notes, err,
+		    "%s: subject attributes other than CN and O are not carried over", name) != 0)
 		goto out;
 	for (i = 0; i < in.other_san.n; i++)
-		if (note(r, err, "%s: SAN '%s' of the certificate is not carried over", name,
+		if (pki_names_addf(&r->notes, err,
+			    "%s: SAN '%s' of the certificate is not carried over", name,
 			    in.other_san.v[i]) != 0)
 			goto out;
 	if (o->cfg != NULL) {
@@ -504,8 +575,10 @@ from_existing(struct pki_request *r, const struct pki_request_opts *o, struct it
 		    pki_profile_sans(it->p, o->cfg, &cdns, &cip, err) != 0)
 			goto out;
 		if (strcmp(ccn, in.cn) != 0) {
-			if (note(r, err, "%s: CN '%s' of the certificate differs from '%s' of the "
-				    "configuration", name, in.cn, ccn) != 0)
+			if (pki_names_addf(&r->notes, err,
+				    "%s: CN '%s' of the certificate differs from '%s' of the "
+				    "configuration",
+				    name, in.cn, ccn) != 0)
 				goto out;
 			diffs++;
 		}
@@ -519,7 +592,7 @@ from_existing(struct pki_request *r, const struct pki_request_opts *o, struct it
 			goto out;
 		diffs += d;
 		if (diffs > 0 &&
-		    note(r, err, "%s: the request uses the %s", name,
+		    pki_names_addf(&r->notes, err, "%s: the request uses the %s", name,
 			    (o->flags & PKI_REQUEST_PREFER_CONFIG) ?
 				    "configuration's names (--prefer-config)" :
 				    "certificate's names (--prefer-config would use the configuration's)") != 0)
@@ -536,7 +609,7 @@ from_existing(struct pki_request *r, const struct pki_request_opts *o, struct it
 		memset(&cip, 0, sizeof(cip));
 	} else if ((it->cn = pki_strdup(in.cn, err)) == NULL ||
 		   names_copy(&it->org, &in.org, err) != 0 ||
-		   names_copy(&it->dns, &in.dns, err) != 0 || names_copy(&it->ip, &in.ip, err) != 0)
+		   sans_copy(it, &in.dns, &in.ip, err) != 0)
 		goto out;
 	ret = 0;
 out:
@@ -649,27 +722,57 @@ set_dirs(struct pki_request *r, const struct pki_request_opts *o, struct pki_err
 	return 0;
 }
 
-/* The staging directory, when it exists, must be ours alone. */
+/*
+ * Opens the staging directory, when it exists, and checks that it is ours
+ * alone: a directory (not a link to one), owned by us, mode 0700. The fd
+ * is kept, so that the directory checked is the directory written.
+ */
 static int
-check_staging(const struct pki_request *r, struct pki_err *err)
+open_staging(struct pki_request *r, struct pki_err *err)
 {
+	char q[PKI_QPATH_MAX];
 	struct stat st;
+	int fd, ret = -1;
 
-	if (lstat(r->staging, &st) != 0) {
+	if (r->staging_fd >= 0)
+		return 0;
+	pki_path_quote(r->staging, q, sizeof(q));
+	fd = open(r->staging, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
-		return pki_err_set(err, PKI_E_IO, "staging directory '%s': %s", r->staging,
+		if (errno == ELOOP || errno == ENOTDIR)
+			return pki_err_set(err, PKI_E_PERM, "staging directory '%s': not a "
+				"directory%s", q, lstat(r->staging, &st) == 0 && S_ISLNK(st.st_mode) ?
+					" (a symbolic link)" : "");
+		return pki_err_set(err, PKI_E_IO, "staging directory '%s': cannot open: %s", q,
 			strerror(errno));
 	}
-	if (!S_ISDIR(st.st_mode))
-		return pki_err_set(err, PKI_E_PERM, "staging directory '%s': not a directory%s",
-			r->staging, S_ISLNK(st.st_mode) ? " (a symbolic link)" : "");
-	if (st.st_mode & 077)
-		return pki_err_set(err, PKI_E_PERM,
-			"staging directory '%s': open to group or others (mode %03o); run "
-			"'chmod 700 %s'",
-			r->staging, (unsigned)(st.st_mode & 0777), r->staging);
-	return 0;
+	if (fstat(fd, &st) != 0) {
+		pki_err_set(err, PKI_E_IO, "staging directory '%s': cannot stat: %s", q,
+			strerror(errno));
+		goto out;
+	}
+	if (st.st_uid != geteuid()) {
+		pki_err_set(err, PKI_E_PERM,
+			"staging directory '%s': owned by uid %u, not by uid %u who runs this; "
+			"fix with: chown %u '%s'",
+			q, (unsigned)st.st_uid, (unsigned)geteuid(), (unsigned)geteuid(), q);
+		goto out;
+	}
+	if ((st.st_mode & 07777) != 0700) {
+		pki_err_set(err, PKI_E_PERM,
+			"staging directory '%s': mode %04o, not 0700; fix with: chmod 700 '%s'", q,
+			(unsigned)(st.st_mode & 07777), q);
+		goto out;
+	}
+	r->staging_fd = fd;
+	fd = -1; /* transferred */
+	ret = 0;
+out:
+	if (fd >= 0)
+		(void)close(fd);
+	return ret;
 }
 
 /* The subject, SANs and key type of one item. Returns 1 when the item is
@@ -680,6 +783,7 @@ plan_item(struct pki_request *r, const struct pki_request_opts *o, struct item *
 {
 	struct pki_cert *existing = NULL;
 	struct pki_keyinfo ki;
+	char kt[48];
 	int ret = -1;
 
 	if (o->flags & PKI_REQUEST_RENEW) {
@@ -701,12 +805,12 @@ plan_item(struct pki_request *r, const struct pki_request_opts *o, struct item *
 		it->type = pki_kubeadm_key_type(o->cfg);
 	else {
 		pki_cert_keyinfo(existing, &ki);
-		if (type_of_info(&ki, &it->type) != 0) {
+		if (pki_key_type_of(&ki, &it->type) != 0) {
+			keyinfo_text(&ki, kt, sizeof(kt));
 			pki_err_set(err, PKI_E_INVALID,
-				"profile '%s': the certificate's key (%s %u%s%s) is not a type "
-				"kpki-csr makes; choose one with --key-type",
-				pki_profile_name(it->p), ki.algo, ki.bits, ki.curve[0] ? " " : "",
-				ki.curve);
+				"profile '%s': the certificate's key (%s) is not a type kpki-csr "
+				"makes; choose one with --key-type",
+				pki_profile_name(it->p), kt);
 			goto out;
 		}
 	}
@@ -725,6 +829,7 @@ pki_request_plan(const struct pki_request_opts *o, struct pki_request **out,
 	struct pki_err *err)
 {
 	struct pki_request *r = NULL;
+	char clean[256];
 	unsigned role;
 	size_t i;
 	int ret = -1, s;
@@ -737,15 +842,32 @@ pki_request_plan(const struct pki_request_opts *o, struct pki_request **out,
 		return -1;
 	if ((r = pki_calloc(1, sizeof(*r), err)) == NULL)
 		goto out;
+	r->staging_fd = -1;
 	r->set = o->set;
 	r->flags = o->flags;
 	if (set_dirs(r, o, err) != 0)
 		goto out;
+	/* --reuse-key keeps the current keys whatever the configuration says */
+	if (o->key_type != NULL)
+		(void)snprintf(r->type_src, sizeof(r->type_src), "--key-type");
+	else if (o->cfg != NULL && !(o->flags & PKI_REQUEST_REUSE_KEY)) {
+		pki_text_sanitize(o->cfg_name ? o->cfg_name : "<config>", clean, sizeof(clean));
+		(void)snprintf(r->type_src, sizeof(r->type_src),
+			"the encryptionAlgorithm of kubeadm config '%s'", clean);
+	}
 	for (i = 0; i < pki_profile_set_count(o->set); i++) {
 		const struct pki_profile *p = pki_profile_set_at(o->set, i);
 
 		if (!wanted(o, role, p))
 			continue;
+		/* super-admin.conf exists only where kubeadm init ran: asked for by
+		 * name, or renewed where it is */
+		if (pki_profile_optional(p) && !(o->flags & PKI_REQUEST_RENEW) &&
+		    !only_has(o->only, pki_profile_name(p))) {
+			if (pki_names_add(&r->not_requested, pki_profile_name(p), err) != 0)
+				goto out;
+			continue;
+		}
 		if ((o->flags & PKI_REQUEST_REUSE_KEY) &&
 		    pki_profile_kind(p) == PKI_PROFILE_KUBECONFIG) {
 			/* a kubeconfig's key travels with the file (admin.conf is
@@ -768,7 +890,7 @@ pki_request_plan(const struct pki_request_opts *o, struct pki_request **out,
 	}
 	if (o->cfg != NULL && check_cfg(r, o, role, err) != 0)
 		goto out;
-	if (check_staging(r, err) != 0)
+	if (open_staging(r, err) != 0)
 		goto out;
 	for (i = 0; i < r->n; i++) {
 		if ((s = plan_item(r, o, &r->items[i], err)) < 0)
@@ -781,9 +903,13 @@ pki_request_plan(const struct pki_request_opts *o, struct pki_request **out,
 		}
 	}
 	if (r->n == 0) {
+		char qcd[PKI_QPATH_MAX], qkd[PKI_QPATH_MAX];
+
+		pki_path_quote(r->cert_dir, qcd, sizeof(qcd));
+		pki_path_quote(r->kc_dir, qkd, sizeof(qkd));
 		pki_err_set(err, PKI_E_NOTFOUND,
 			"nothing to renew: no certificate of this node was found in '%s' or '%s'",
-			r->cert_dir, r->kc_dir);
+			qcd, qkd);
 		goto out;
 	}
 	if (o->cfg != NULL) {
@@ -815,7 +941,7 @@ int
 pki_request_describe(const struct pki_request *r, const char *bundle_path,
 	struct pki_buf *out, struct pki_err *err)
 {
-	char list[2048];
+	char list[2048], q[PKI_QPATH_MAX], kbuf[48];
 	size_t i;
 
 	if (pki_buf_printf(out, err, "profile set '%s', cluster '%s', node '%s'\n",
@@ -823,19 +949,22 @@ pki_request_describe(const struct pki_request *r, const char *bundle_path,
 		return -1;
 	for (i = 0; i < r->n; i++) {
 		const struct item *it = &r->items[i];
+		const char *type = kbuf;
 		struct pki_keyinfo ki;
-		const char *type;
+		enum pki_key_type kt;
 
-		enum pki_key_type kt = it->type;
-
-		if (!it->key_new) {
+		if (it->key_new)
+			type = pki_key_type_name(it->type);
+		else {
 			pki_key_info(it->key, &ki);
-			if (type_of_info(&ki, &kt) != 0)
-				kt = (enum pki_key_type)-1;
+			if (pki_key_type_of(&ki, &kt) == 0)
+				type = pki_key_type_name(kt);
+			else
+				keyinfo_text(&ki, kbuf, sizeof(kbuf));
 		}
-		type = kt == (enum pki_key_type)-1 ? "unknown type" : pki_key_type_name(kt);
+		pki_path_quote(it->key_path, q, sizeof(q));
 		if (pki_buf_printf(out, err, "%s:\n  key: '%s' (%s, %s)\n  subject: CN '%s'",
-			    pki_profile_name(it->p), it->key_path, it->key_how, type, it->cn) != 0)
+			    pki_profile_name(it->p), q, it->key_how, type, it->cn) != 0)
 			return -1;
 		join_names(&it->org, list, sizeof(list));
 		if (it->org.n > 0 && pki_buf_printf(out, err, ", O '%s'", list) != 0)
@@ -849,67 +978,150 @@ pki_request_describe(const struct pki_request *r, const char *bundle_path,
 		if (it->ip.n > 0 && pki_buf_printf(out, err, "  IP SANs: %s\n", list) != 0)
 			return -1;
 	}
+	for (i = 0; i < r->not_requested.n; i++)
+		if (pki_buf_printf(out, err, "%s: not requested: optional, kubeadm makes it only "
+			    "on the node where 'kubeadm init' runs (name it with --only to "
+			    "request it)\n", r->not_requested.v[i]) != 0)
+			return -1;
 	if (strcmp(bundle_path, "-") == 0)
 		return pki_buf_printf(out, err, "bundle: standard output\n");
-	return pki_buf_printf(out, err, "bundle: '%s'\n", bundle_path);
+	pki_path_quote(bundle_path, q, sizeof(q));
+	return pki_buf_printf(out, err, "bundle: '%s'\n", q);
 }
 
 /* ---- execution ------------------------------------------------------------ */
 
-/* Creates the staging directory 0700 (and the cert dir above it). Sets
- * *made when this call made it. */
+/* Creates the staging directory 0700 (and the cert dir above it, 0755),
+ * recording what it made, and opens it. */
 static int
-make_staging(const struct pki_request *r, int *made, struct pki_err *err)
+make_staging(struct pki_request *r, struct pki_err *err)
 {
-	char tmp[PATH_MAX];
-	size_t i, len = strlen(r->cert_dir);
+	char q[PKI_QPATH_MAX];
 
-	*made = 0;
-	if (len >= sizeof(tmp))
-		return pki_err_set(err, PKI_E_LIMIT, "path '%s': too long", r->cert_dir);
-	memcpy(tmp, r->cert_dir, len + 1);
-	for (i = 1; i <= len; i++) {
-		if (tmp[i] != '/' && tmp[i] != '\0')
-			continue;
-		tmp[i] = '\0';
-		if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-			return pki_err_set(err, PKI_E_IO, "directory '%s': cannot create: %s", tmp,
-				strerror(errno));
-		if (i < len)
-			tmp[i] = '/';
-	}
-	if (mkdir(r->staging, 0700) == 0)
-		*made = 1;
-	else if (errno != EEXIST)
-		return pki_err_set(err, PKI_E_IO, "staging directory '%s': cannot create: %s",
-			r->staging, strerror(errno));
-	return check_staging(r, err);
+	if (r->staging_fd >= 0)
+		return 0;
+	if (pki_mkdirs(r->cert_dir, 0755, &r->created, err) != 0)
+		return -1;
+	pki_path_quote(r->staging, q, sizeof(q));
+	if (mkdir(r->staging, 0700) == 0) {
+		if (pki_names_add(&r->created, r->staging, err) != 0)
+			return -1;
+	} else if (errno != EEXIST)
+		return pki_err_set(err, PKI_E_IO, "staging directory '%s': cannot create: %s", q,
+			strerror(errno));
+	if (open_staging(r, err) != 0)
+		return -1;
+	if (r->staging_fd < 0)
+		return pki_err_set(err, PKI_E_IO, "staging directory '%s': vanished", q);
+	return 0;
 }
 
-/* Where a bundle goes must be writable before any key is written. */
+/* 1 when path is dir or lies under it (both resolved). */
 static int
-check_bundle_path(const char *path, struct pki_err *err)
+path_under(const char *path, const char *dir)
 {
-	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
+	size_t n = strlen(dir);
+
+	if (strcmp(dir, "/") == 0)
+		return 1;
+	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+/* An existing file at the bundle's path is replaced only when it is an
+ * older CSR bundle: never a key, a certificate, a kubeconfig or a signed
+ * bundle, whatever the path the user typed. */
+static int
+check_old_bundle(const struct pki_request *r, const char *path, const char *q,
+	struct pki_err *err)
+{
+	struct pki_buf old = { 0 };
+	struct pki_bundle *b = NULL;
+	struct pki_err e2;
+	int ret = -1;
+
+	if (pki_file_read(path, "bundle", PKI_CAP_YAML, 0, &old, err) != 0)
+		goto out;
+	if (memmem(old.data, old.len, "PRIVATE KEY", 11) != NULL) {
+		pki_err_set(err, PKI_E_EXISTS, "bundle '%s': exists and holds a private key; "
+			"refusing to replace it", q);
+		goto out;
+	}
+	/* made with this profile set, or with another one kpki knows */
+	pki_err_clear(&e2);
+	if (pki_bundle_parse(old.data, old.len, q, r->set, &b, err) != 0 &&
+	    pki_bundle_parse(old.data, old.len, q, NULL, &b, &e2) != 0) {
+		pki_err_prefix(err, "bundle '%s': exists and is not a kpki CSR bundle, so it is "
+			"not replaced (remove it or choose another file)", q);
+		err->code = PKI_E_EXISTS;
+		goto out;
+	}
+	if (pki_bundle_is_signed(b)) {
+		pki_err_set(err, PKI_E_EXISTS, "bundle '%s': exists and holds signed certificates "
+			"(kpki-sign's answer); refusing to replace it (install it first or choose "
+			"another file)", q);
+		goto out;
+	}
+	ret = 0;
+out:
+	pki_bundle_free(b);
+	pki_buf_free(&old);
+	return ret;
+}
+
+/*
+ * Where a bundle goes, checked before any key is written: an existing
+ * directory outside every directory this run writes keys to or kubeadm
+ * reads from (so that no bundle path can name a key, a certificate or a
+ * kubeconfig, by any spelling or link), and no file or an older bundle.
+ */
+static int
+check_bundle_path(const struct pki_request *r, const char *path, struct pki_err *err)
+{
+	const struct {
+		const char *what, *dir;
+	} dirs[] = { { "certificate directory", r->cert_dir },
+		{ "staging directory", r->staging }, { "kubeconfig directory", r->kc_dir },
+		{ "kubelet directory", r->kubelet_dir } };
+	char dir[PATH_MAX], real[PATH_MAX], rd[PATH_MAX], q[PKI_QPATH_MAX], qd[PKI_QPATH_MAX];
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
 	struct stat st;
+	size_t i;
 
 	if (strcmp(path, "-") == 0)
 		return 0;
+	pki_path_quote(path, q, sizeof(q));
 	if (strlen(path) >= sizeof(dir))
-		return pki_err_set(err, PKI_E_LIMIT, "bundle '%s': path too long", path);
+		return pki_err_set(err, PKI_E_LIMIT, "bundle '%s': path too long", q);
+	if (base[0] == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+		return pki_err_set(err, PKI_E_USAGE, "bundle '%s': does not name a file", q);
 	if (slash == NULL)
 		(void)snprintf(dir, sizeof(dir), ".");
 	else
 		(void)snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path),
 			path);
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+	pki_path_quote(dir, qd, sizeof(qd));
+	if (realpath(dir, real) == NULL || stat(real, &st) != 0 || !S_ISDIR(st.st_mode))
 		return pki_err_set(err, PKI_E_IO, "bundle '%s': directory '%s' does not exist",
-			path, dir);
-	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
-		return pki_err_set(err, PKI_E_IO, "bundle '%s': exists and is not a regular file",
-			path);
-	return 0;
+			q, qd);
+	for (i = 0; i < PKI_ARRAY_LEN(dirs); i++) {
+		/* a directory that does not exist holds nothing */
+		if (realpath(dirs[i].dir, rd) == NULL)
+			continue;
+		if (path_under(real, rd)) {
+			pki_path_quote(dirs[i].dir, qd, sizeof(qd));
+			return pki_err_set(err, PKI_E_USAGE,
+				"bundle '%s': lies in the %s '%s'; a bundle travels to the CA team "
+				"and goes elsewhere, where it cannot replace a key, certificate or "
+				"kubeconfig",
+				q, dirs[i].what, qd);
+		}
+	}
+	if (lstat(path, &st) != 0)
+		return 0;
+	if (!S_ISREG(st.st_mode))
+		return pki_err_set(err, PKI_E_EXISTS, "bundle '%s': exists and is not a regular "
+			"file", q);
+	return check_old_bundle(r, path, q, err);
 }
 
 /* Makes every key and CSR in memory. */
@@ -964,17 +1176,54 @@ out:
 	return ret;
 }
 
-/* Removes the keys this run wrote; pre-existing files are never touched. */
+/* Writes a new key, never over a file: a staged one through the staging
+ * directory checked, any other after making its directory. */
+static int
+write_key(struct pki_request *r, const struct item *it, struct pki_err *err)
+{
+	struct pki_buf pem = { 0 };
+	char dir[PATH_MAX];
+	const char *slash = strrchr(it->key_path, '/');
+	int ret;
+
+	if (it->staged) {
+		if (pki_key_export_pem(it->key, &pem, err) != 0)
+			return -1;
+		ret = pki_file_writeat(r->staging_fd, r->staging, slash + 1, pem.data, pem.len,
+			0600, PKI_WRITE_NOREPLACE, err);
+		pki_buf_free(&pem);
+		return ret;
+	}
+	/* key paths are made by joining a directory and a name */
+	(void)snprintf(dir, sizeof(dir), "%.*s", (int)(slash - it->key_path), it->key_path);
+	if (dir[0] != '\0' && pki_mkdirs(dir, 0755, &r->created, err) != 0)
+		return -1;
+	return pki_key_save(it->key, it->key_path, PKI_WRITE_NOREPLACE, err);
+}
+
+/* Removes the keys and the directories this run made, directories last and
+ * deepest first; what was there before is never touched. */
 static void
-undo(struct pki_request *r, int staging_made)
+undo(struct pki_request *r)
 {
 	size_t i;
 
-	for (i = 0; i < r->n; i++)
-		if (r->items[i].written && unlink(r->items[i].key_path) == 0)
-			r->items[i].written = 0;
-	if (staging_made)
-		(void)rmdir(r->staging);
+	for (i = 0; i < r->n; i++) {
+		struct item *it = &r->items[i];
+
+		if (!it->written)
+			continue;
+		if ((it->staged ? unlinkat(r->staging_fd, strrchr(it->key_path, '/') + 1, 0) :
+				  unlink(it->key_path)) == 0)
+			it->written = 0;
+	}
+	if (r->staging_fd >= 0 && pki_names_contains(&r->created, r->staging)) {
+		(void)close(r->staging_fd);
+		r->staging_fd = -1;
+	}
+	for (i = r->created.n; i-- > 0;)
+		(void)rmdir(r->created.v[i]);
+	pki_names_free(&r->created);
 }
 
 int
@@ -983,25 +1232,23 @@ pki_request_execute(struct pki_request *r, const char *bundle_path, time_t now,
 {
 	struct pki_buf text = { 0 };
 	size_t i;
-	int ret = -1, staging_made = 0, need_staging = 0;
+	int ret = -1, need_staging = 0;
 
 	fingerprint[0] = '\0';
-	if (check_bundle_path(bundle_path, err) != 0 || make_csrs(r, err) != 0 ||
+	if (check_bundle_path(r, bundle_path, err) != 0 || make_csrs(r, err) != 0 ||
 	    make_bundle(r, now, &text, fingerprint, err) != 0)
 		goto out;
 	for (i = 0; i < r->n; i++)
-		if (r->items[i].key_new && strncmp(r->items[i].key_path, r->staging,
-						   strlen(r->staging)) == 0)
+		if (r->items[i].key_new && r->items[i].staged)
 			need_staging = 1;
-	if (need_staging && make_staging(r, &staging_made, err) != 0)
+	if (need_staging && make_staging(r, err) != 0)
 		goto out;
 	for (i = 0; i < r->n; i++) {
 		struct item *it = &r->items[i];
 
 		if (!it->key_new)
 			continue;
-		if (pki_key_save(it->key, it->key_path, PKI_WRITE_NOREPLACE | PKI_WRITE_MKDIRS,
-			    err) != 0)
+		if (write_key(r, it, err) != 0)
 			goto out;
 		it->written = 1;
 	}
@@ -1014,7 +1261,7 @@ pki_request_execute(struct pki_request *r, const char *bundle_path, time_t now,
 out:
 	if (ret != 0) {
 		fingerprint[0] = '\0';
-		undo(r, staging_made);
+		undo(r);
 	}
 	pki_buf_free(&text);
 	return ret;

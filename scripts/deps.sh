@@ -7,7 +7,7 @@ set -eu
 
 what=${1:-all}
 build_pkgs="make gcc libc6-dev pkg-config libgnutls28-dev libtasn1-6-dev libyaml-dev libpopt-dev"
-test_pkgs="check openssl gnutls-bin python3 python3-cryptography softhsm2"
+test_pkgs="check openssl gnutls-bin python3 python3-cryptography python3-yaml softhsm2"
 
 case $what in
 build) pkgs=$build_pkgs ;;

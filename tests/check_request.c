@@ -115,6 +115,62 @@ count_files(const char *dir)
 	return files_seen;
 }
 
+/* Every file and directory under root, root itself excepted, "d path" or
+ * "f path", one a line, sorted: what a failed run must leave as it found. */
+static struct pki_names *tree_lines;
+static size_t tree_skip;
+static int
+tree_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	struct pki_err err;
+
+	(void)ftw;
+	if (strlen(path) <= tree_skip)
+		return 0;
+	pki_err_clear(&err);
+	return pki_names_addf(tree_lines, &err, "%c %s\n",
+		flag == FTW_D || S_ISDIR(st->st_mode) ? 'd' : 'f', path + tree_skip);
+}
+
+static int
+cmp_line(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+tree(const char *root, struct pki_buf *out)
+{
+	struct pki_names lines = { 0 };
+	struct pki_err err;
+	size_t i;
+
+	pki_err_clear(&err);
+	tree_lines = &lines;
+	tree_skip = strlen(root);
+	ck_assert_int_eq(nftw(root, tree_one, 16, FTW_PHYS), 0);
+	if (lines.n > 1)
+		qsort(lines.v, lines.n, sizeof(*lines.v), cmp_line);
+	ck_assert_int_eq(pki_buf_append(out, "", 0, &err), 0);
+	for (i = 0; i < lines.n; i++)
+		ck_assert_int_eq(pki_buf_append(out, lines.v[i], strlen(lines.v[i]), &err), 0);
+	pki_names_free(&lines);
+}
+
+/* Copies a fixture to path, mode 0600 (keys) or 0644. */
+static void
+put_fixture(const char *rel, const char *path, mode_t mode)
+{
+	struct pki_buf b = { 0 };
+	struct pki_err err;
+
+	pki_err_clear(&err);
+	test_read(rel, &b);
+	ck_assert_msg(pki_file_write(path, b.data, b.len, mode, PKI_WRITE_MKDIRS, &err) == 0,
+		"%s", err.msg);
+	pki_buf_free(&b);
+}
+
 static void
 read_file(const char *path, struct pki_buf *out)
 {
@@ -235,9 +291,6 @@ static const struct want want_etcd_sans[] = {
 		"pki/etcd/healthcheck-client.key" },
 	{ "admin.conf", "admin.conf", KD, "kubernetes-admin", { "kubeadm:cluster-admins", NULL },
 		{ NULL }, { NULL }, "pki/kpki-staging/admin.conf.key" },
-	{ "super-admin.conf", "super-admin.conf", KD, "kubernetes-super-admin",
-		{ "system:masters", NULL }, { NULL }, { NULL },
-		"pki/kpki-staging/super-admin.conf.key" },
 	{ "controller-manager.conf", "controller-manager.conf", KD,
 		"system:kube-controller-manager", { NULL }, { NULL }, { NULL },
 		"pki/kpki-staging/controller-manager.conf.key" },
@@ -245,6 +298,13 @@ static const struct want want_etcd_sans[] = {
 		{ NULL }, "pki/kpki-staging/scheduler.conf.key" },
 	{ "kubelet.conf", "kubelet.conf", KD, "system:node:cp-1", { "system:nodes", NULL },
 		{ NULL }, { NULL }, "pki/kpki-staging/kubelet.conf.key" },
+};
+
+/* optional: only where kubeadm init runs, only when named */
+static const struct want want_super_admin[] = {
+	{ "super-admin.conf", "super-admin.conf", KD, "kubernetes-super-admin",
+		{ "system:masters", NULL }, { NULL }, { NULL },
+		"pki/kpki-staging/super-admin.conf.key" },
 };
 
 START_TEST(test_control_plane)
@@ -268,8 +328,8 @@ START_TEST(test_control_plane)
 	read_file(e.bundle, &text);
 	ck_assert_ptr_null(memmem(text.data, text.len, "PRIVATE KEY", 11));
 	pki_buf_free(&text);
-	/* 12 keys, nothing else (no temporary files left) */
-	ck_assert_int_eq(count_files(e.cert_dir), 12);
+	/* 11 keys, nothing else (no temporary files left) */
+	ck_assert_int_eq(count_files(e.cert_dir), 11);
 	ck_assert_int_eq(count_files(e.kc_dir), 0);
 	pki_bundle_free(b);
 	env_free(&e);
@@ -343,60 +403,10 @@ START_TEST(test_second_run)
 	snapshot(&e, want_etcd_sans, PKI_ARRAY_LEN(want_etcd_sans), &after);
 	ck_assert_uint_eq(before.len, after.len);
 	ck_assert_mem_eq(before.data, after.data, before.len);
-	ck_assert_int_eq(count_files(e.cert_dir), 12);
+	ck_assert_int_eq(count_files(e.cert_dir), 11);
 	pki_bundle_free(b);
 	pki_buf_free(&before);
 	pki_buf_free(&after);
-	env_free(&e);
-}
-END_TEST
-
-/* A key with its certificate beside it is never touched: the new key is
- * staged, and a staged key is reused. */
-START_TEST(test_staging)
-{
-	struct pki_names only = { 0 };
-	struct pki_buf k1 = { 0 }, k2 = { 0 }, s1 = { 0 }, s2 = { 0 };
-	struct pki_bundle *b;
-	struct pki_err err;
-	struct want w = want_etcd_sans[4]; /* etcd-server */
-	char crt[400], key[400], staged[400];
-	struct env e;
-	int fd;
-
-	pki_err_clear(&err);
-	env_init(&e, "request/good/v1beta4-etcd-sans.yaml");
-	ck_assert_int_eq(pki_names_add(&only, "etcd-server", &err), 0);
-	e.o.only = &only;
-	pki_bundle_free(run(&e));
-	(void)snprintf(key, sizeof(key), "%s/etcd/server.key", e.cert_dir);
-	(void)snprintf(crt, sizeof(crt), "%s/etcd/server.crt", e.cert_dir);
-	(void)snprintf(staged, sizeof(staged), "%s/" PKI_STAGING_DIR "/etcd-server.key",
-		e.cert_dir);
-	read_file(key, &k1);
-	/* the certificate arrives */
-	fd = open(crt, O_WRONLY | O_CREAT | O_EXCL, 0644);
-	ck_assert_int_ge(fd, 0);
-	close(fd);
-	w.key_rel = "pki/" PKI_STAGING_DIR "/etcd-server.key";
-	b = run(&e);
-	assert_bundle(&e, b, "cp-1", "prod", &w, 1, "ECDSA");
-	pki_bundle_free(b);
-	read_file(key, &k2);
-	ck_assert_uint_eq(k1.len, k2.len);
-	ck_assert_mem_eq(k1.data, k2.data, k1.len);
-	read_file(staged, &s1);
-	ck_assert_int_ne(memcmp(k1.data, s1.data, k1.len < s1.len ? k1.len : s1.len), 0);
-	b = run(&e);
-	pki_bundle_free(b);
-	read_file(staged, &s2);
-	ck_assert_uint_eq(s1.len, s2.len);
-	ck_assert_mem_eq(s1.data, s2.data, s1.len);
-	pki_buf_free(&k1);
-	pki_buf_free(&k2);
-	pki_buf_free(&s1);
-	pki_buf_free(&s2);
-	pki_names_free(&only);
 	env_free(&e);
 }
 END_TEST
@@ -405,8 +415,8 @@ END_TEST
 START_TEST(test_external_etcd)
 {
 	static const char *const names[] = { "apiserver", "apiserver-kubelet-client",
-		"front-proxy-client", "admin.conf", "super-admin.conf", "controller-manager.conf",
-		"scheduler.conf", "kubelet.conf" };
+		"front-proxy-client", "admin.conf", "controller-manager.conf", "scheduler.conf",
+		"kubelet.conf" };
 	static const char *const dns[] = { "ext-1", "kubernetes", "kubernetes.default",
 		"kubernetes.default.svc", "kubernetes.default.svc.cluster.local", NULL };
 	/* the first subnet is IPv6: its first address is the service VIP */
@@ -432,26 +442,62 @@ START_TEST(test_external_etcd)
 }
 END_TEST
 
-/* When the bundle cannot be written, the keys this run made are removed
- * and the keys that were there stay. */
-START_TEST(test_rollback)
+/* A key with its certificate beside it is never touched: the new key is
+ * staged, and a staged key is reused. */
+START_TEST(test_staging)
 {
 	struct pki_names only = { 0 };
-	struct pki_request *r = NULL;
+	struct pki_buf k1 = { 0 }, k2 = { 0 }, s1 = { 0 }, s2 = { 0 };
+	struct pki_bundle *b;
 	struct pki_err err;
+	struct want w = want_etcd_sans[4]; /* etcd-server */
+	char crt[400], key[400], staged[400];
 	struct env e;
-	char fp[72], key[400];
-	int ro, saved;
 
 	pki_err_clear(&err);
 	env_init(&e, "request/good/v1beta4-etcd-sans.yaml");
-	ck_assert_int_eq(pki_names_add(&only, "front-proxy-client", &err), 0);
+	ck_assert_int_eq(pki_names_add(&only, "etcd-server", &err), 0);
 	e.o.only = &only;
-	pki_bundle_free(run(&e)); /* a pending key, kept below */
+	(void)snprintf(key, sizeof(key), "%s/etcd/server.key", e.cert_dir);
+	(void)snprintf(crt, sizeof(crt), "%s/etcd/server.crt", e.cert_dir);
+	(void)snprintf(staged, sizeof(staged), "%s/" PKI_STAGING_DIR "/etcd-server.key",
+		e.cert_dir);
+	put_fixture("request/good/etcd-server.key", key, 0600);
+	put_fixture("request/good/etcd-server.crt", crt, 0644);
+	read_file(key, &k1);
+	w.key_rel = "pki/" PKI_STAGING_DIR "/etcd-server.key";
+	b = run(&e);
+	assert_bundle(&e, b, "cp-1", "prod", &w, 1, "ECDSA");
+	pki_bundle_free(b);
+	read_file(key, &k2);
+	ck_assert_uint_eq(k1.len, k2.len);
+	ck_assert_mem_eq(k1.data, k2.data, k1.len);
+	read_file(staged, &s1);
+	ck_assert_int_ne(memcmp(k1.data, s1.data, k1.len < s1.len ? k1.len : s1.len), 0);
+	b = run(&e);
+	pki_bundle_free(b);
+	read_file(staged, &s2);
+	ck_assert_uint_eq(s1.len, s2.len);
+	ck_assert_mem_eq(s1.data, s2.data, s1.len);
+	pki_buf_free(&k1);
+	pki_buf_free(&k2);
+	pki_buf_free(&s1);
+	pki_buf_free(&s2);
 	pki_names_free(&only);
-	e.o.only = NULL;
-	ck_assert_int_eq(pki_request_plan(&e.o, &r, &err), 0);
-	/* standard output that cannot be written */
+	env_free(&e);
+}
+END_TEST
+
+/* Executes r with a standard output that cannot be written: the bundle,
+ * written last, fails. */
+static void
+execute_failing(struct pki_request *r)
+{
+	struct pki_err err;
+	char fp[72];
+	int ro, saved;
+
+	pki_err_clear(&err);
 	ro = open("/dev/null", O_RDONLY);
 	ck_assert_int_ge(ro, 0);
 	saved = dup(STDOUT_FILENO);
@@ -461,11 +507,412 @@ START_TEST(test_rollback)
 	close(saved);
 	close(ro);
 	ck_assert_int_eq(err.code, PKI_E_IO);
+	ck_assert_str_eq(err.msg, "standard output: cannot write: Bad file descriptor");
 	ck_assert_str_eq(fp, "");
+}
+
+/* When the bundle cannot be written, the keys and directories this run made
+ * are removed and the keys that were there stay. */
+START_TEST(test_rollback)
+{
+	struct pki_names only = { 0 };
+	struct pki_request *r = NULL;
+	struct pki_buf before = { 0 }, after = { 0 };
+	struct pki_err err;
+	struct env e;
+	char key[400];
+
+	pki_err_clear(&err);
+	env_init(&e, "request/good/v1beta4-etcd-sans.yaml");
+	/* nothing there: pki/, pki/etcd and the staging directory go again */
+	ck_assert_int_eq(pki_request_plan(&e.o, &r, &err), 0);
+	execute_failing(r);
 	pki_request_free(r);
+	r = NULL;
+	tree(e.root, &after);
+	ck_assert_str_eq((const char *)after.data, "");
+	pki_buf_free(&after);
+
+	/* a pending key in a cert dir that exists: both stay */
+	ck_assert_int_eq(pki_names_add(&only, "front-proxy-client", &err), 0);
+	e.o.only = &only;
+	pki_bundle_free(run(&e));
+	pki_names_free(&only);
+	e.o.only = NULL;
+	tree(e.root, &before);
+	ck_assert_str_eq((const char *)before.data,
+		"d /pki\nf /bundle.yaml\nf /pki/front-proxy-client.key\n");
+	ck_assert_int_eq(pki_request_plan(&e.o, &r, &err), 0);
+	execute_failing(r);
+	pki_request_free(r);
+	tree(e.root, &after);
+	ck_assert_str_eq((const char *)after.data, (const char *)before.data);
 	(void)snprintf(key, sizeof(key), "%s/front-proxy-client.key", e.cert_dir);
 	assert_mode(key, 0600);
-	ck_assert_int_eq(count_files(e.cert_dir), 1);
+	pki_buf_free(&before);
+	pki_buf_free(&after);
+	env_free(&e);
+}
+END_TEST
+
+/* "@" in s stands for the test root. */
+static void
+expand_root(const char *s, const char *root, char *out, size_t cap)
+{
+	size_t used = 0, rl = strlen(root);
+
+	for (; *s != '\0'; s++) {
+		if (*s == '@') {
+			ck_assert_uint_lt(used + rl, cap);
+			memcpy(out + used, root, rl);
+			used += rl;
+		} else {
+			ck_assert_uint_lt(used + 1, cap);
+			out[used++] = *s;
+		}
+	}
+	out[used] = '\0';
+}
+
+/* The bundle never lands on a key, a certificate or a kubeconfig: not in
+ * their directories (by any path), not over a file that is no CSR bundle. */
+static const struct {
+	const char *bundle;
+	enum pki_errcode code;
+	const char *msg;
+} bad_target[] = {
+	{ "@/pki/ca.key", PKI_E_USAGE,
+		"bundle '@/pki/ca.key': lies in the certificate directory '@/pki'; a bundle "
+		"travels to the CA team and goes elsewhere, where it cannot replace a key, "
+		"certificate or kubeconfig" },
+	{ "@/link/ca.key", PKI_E_USAGE,
+		"bundle '@/link/ca.key': lies in the certificate directory '@/pki'; a bundle "
+		"travels to the CA team and goes elsewhere, where it cannot replace a key, "
+		"certificate or kubeconfig" },
+	{ "@/kc/admin.conf", PKI_E_USAGE,
+		"bundle '@/kc/admin.conf': lies in the kubeconfig directory '@/kc'; a bundle "
+		"travels to the CA team and goes elsewhere, where it cannot replace a key, "
+		"certificate or kubeconfig" },
+	{ "@/kubelet/new.yaml", PKI_E_USAGE,
+		"bundle '@/kubelet/new.yaml': lies in the kubelet directory '@/kubelet'; a bundle "
+		"travels to the CA team and goes elsewhere, where it cannot replace a key, "
+		"certificate or kubeconfig" },
+	{ "@/other.key", PKI_E_EXISTS,
+		"bundle '@/other.key': exists and holds a private key; refusing to replace it" },
+	{ "@/notes.txt", PKI_E_EXISTS,
+		"bundle '@/notes.txt': exists and is not a kpki CSR bundle, so it is not replaced "
+		"(remove it or choose another file): " },
+	{ "@/adir", PKI_E_EXISTS, "bundle '@/adir': exists and is not a regular file" },
+	{ "@/none/b.yaml", PKI_E_IO, "bundle '@/none/b.yaml': directory '@/none' does not exist" },
+};
+
+START_TEST(test_bundle_target)
+{
+	static const char key_text[] =
+		"-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n";
+	struct pki_names only = { 0 };
+	struct pki_request *r = NULL;
+	struct pki_buf before = { 0 }, after = { 0 };
+	struct pki_err err;
+	struct env e;
+	char path[600], bundle[600], want[1400], fp[72];
+
+	pki_err_clear(&err);
+	env_init(&e, "request/good/v1beta4-etcd-sans.yaml");
+	ck_assert_int_eq(pki_names_add(&only, "front-proxy-client", &err), 0);
+	e.o.only = &only;
+	(void)snprintf(path, sizeof(path), "%s/ca.key", e.cert_dir);
+	ck_assert_int_eq(pki_file_write(path, key_text, strlen(key_text), 0600, PKI_WRITE_MKDIRS,
+				 &err), 0);
+	(void)snprintf(path, sizeof(path), "%s/admin.conf", e.kc_dir);
+	ck_assert_int_eq(pki_file_write(path, "apiVersion: v1\n", 15, 0600, PKI_WRITE_MKDIRS,
+				 &err), 0);
+	ck_assert_int_eq(mkdir(e.kubelet_dir, 0755), 0);
+	(void)snprintf(path, sizeof(path), "%s/other.key", e.root);
+	ck_assert_int_eq(pki_file_write(path, key_text, strlen(key_text), 0600, 0, &err), 0);
+	(void)snprintf(path, sizeof(path), "%s/notes.txt", e.root);
+	ck_assert_int_eq(pki_file_write(path, "[1, 2]\n", 7, 0644, 0, &err), 0);
+	(void)snprintf(path, sizeof(path), "%s/adir", e.root);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	(void)snprintf(path, sizeof(path), "%s/link", e.root);
+	ck_assert_int_eq(symlink(e.cert_dir, path), 0);
+	tree(e.root, &before);
+
+	expand_root(bad_target[_i].bundle, e.root, bundle, sizeof(bundle));
+	expand_root(bad_target[_i].msg, e.root, want, sizeof(want));
+	ck_assert_msg(pki_request_plan(&e.o, &r, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(pki_request_execute(r, bundle, 1767225600, fp, &err), -1);
+	ck_assert_int_eq(err.code, bad_target[_i].code);
+	ck_assert_msg(strncmp(err.msg, want, strlen(want)) == 0, "got '%s'\nwant '%s'", err.msg,
+		want);
+	pki_request_free(r);
+	/* nothing written, nothing replaced */
+	tree(e.root, &after);
+	ck_assert_str_eq((const char *)after.data, (const char *)before.data);
+	(void)snprintf(path, sizeof(path), "%s/ca.key", e.cert_dir);
+	pki_buf_free(&after);
+	read_file(path, &after);
+	ck_assert_str_eq((const char *)after.data, key_text);
+	pki_buf_free(&before);
+	pki_buf_free(&after);
+	pki_names_free(&only);
+	env_free(&e);
+}
+END_TEST
+
+/* An older CSR bundle is replaced; a signed one is not. */
+START_TEST(test_bundle_replace)
+{
+	struct pki_bundle *b;
+	struct env e;
+
+	env_init(&e, "request/good/worker.yaml");
+	e.o.role = PKI_ROLE_WORKER;
+	pki_bundle_free(run(&e));
+	b = run(&e);
+	ck_assert_uint_eq(pki_bundle_count(b), 1);
+	pki_bundle_free(b);
+	env_free(&e);
+}
+END_TEST
+
+/* A reused key must be of the type asked for, and a staged key must not be
+ * the key of the certificate it renews. */
+START_TEST(test_reused_key)
+{
+	struct pki_names only = { 0 };
+	struct pki_request *r = NULL;
+	struct pki_key *k = NULL;
+	enum pki_key_type kt;
+	struct pki_buf plan = { 0 };
+	struct pki_err err;
+	struct env e;
+	char key[400], crt[400], staged[400], want[1400];
+
+	pki_err_clear(&err);
+	env_init(&e, "request/good/v1beta4-etcd-sans.yaml");
+	ck_assert_int_eq(pki_names_add(&only, "etcd-server", &err), 0);
+	e.o.only = &only;
+	(void)snprintf(key, sizeof(key), "%s/etcd/server.key", e.cert_dir);
+	(void)snprintf(crt, sizeof(crt), "%s/etcd/server.crt", e.cert_dir);
+	(void)snprintf(staged, sizeof(staged), "%s/" PKI_STAGING_DIR "/etcd-server.key",
+		e.cert_dir);
+	put_fixture("request/good/etcd-server.key", key, 0600);
+	put_fixture("request/good/etcd-server.crt", crt, 0644);
+	(void)snprintf(want, sizeof(want), "%s/" PKI_STAGING_DIR, e.cert_dir);
+	ck_assert_int_eq(mkdir(want, 0700), 0);
+
+	/* a staged RSA key, a configuration that asks for ECDSA P-256 */
+	ck_assert_int_eq(pki_key_generate(PKI_KEY_RSA2048, &k, &err), 0);
+	ck_assert_int_eq(pki_key_save(k, staged, PKI_WRITE_NOREPLACE, &err), 0);
+	pki_key_free(k);
+	ck_assert_int_eq(pki_request_plan(&e.o, &r, &err), -1);
+	ck_assert_int_eq(err.code, PKI_E_INVALID);
+	(void)snprintf(want, sizeof(want),
+		"profile 'etcd-server': key '%s' is rsa2048, not the ecdsa-p256 asked for by the "
+		"encryptionAlgorithm of kubeadm config 'request/good/v1beta4-etcd-sans.yaml'; "
+		"remove it for a new key: rm '%s'",
+		staged, staged);
+	ck_assert_str_eq(err.msg, want);
+	/* and --key-type */
+	kt = PKI_KEY_RSA4096;
+	e.o.key_type = &kt;
+	ck_assert_int_eq(pki_request_plan(&e.o, &r, &err), -1);
+	(void)snprintf(want, sizeof(want),
+		"profile 'etcd-server': key '%s' is rsa2048, not the rsa4096 asked for by "
+		"--key-type; remove it for a new key: rm '%s'",
+		staged, staged);
+	ck_assert_str_eq(err.msg, want);
+	/* the type asked for: reused */
+	kt = PKI_KEY_RSA2048;
+	ck_assert_msg(pki_request_plan(&e.o, &r, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(pki_request_describe(r, "-", &plan, &err), 0);
+	ck_assert_ptr_nonnull(strstr((const char *)plan.data, "(staged key, reused, rsa2048)"));
+	pki_buf_free(&plan);
+	pki_request_free(r);
+	r = NULL;
+	e.o.key_type = NULL;
+	ck_assert_int_eq(unlink(staged), 0);
+
+	/* the certificate's own key, staged: a renewal that renews nothing */
+	put_fixture("request/good/etcd-server.key", staged, 0600);
+	(void)snprintf(want, sizeof(want),
+		"profile 'etcd-server': staged key '%s' is the key of the certificate in place, "
+		"so a renewal with it would replace nothing; remove it for a new key: rm '%s'",
+		staged, staged);
+	ck_assert_int_eq(pki_request_plan(&e.o, &r, &err), -1);
+	ck_assert_int_eq(err.code, PKI_E_INVALID);
+	ck_assert_str_eq(err.msg, want);
+	e.o.flags = PKI_REQUEST_RENEW;
+	ck_assert_int_eq(pki_request_plan(&e.o, &r, &err), -1);
+	ck_assert_str_eq(err.msg, want);
+	e.o.cfg = NULL;
+	ck_assert_int_eq(pki_request_plan(&e.o, &r, &err), -1);
+	ck_assert_str_eq(err.msg, want);
+	ck_assert_ptr_null(r);
+
+	/* a key someone else owns is not ours to use */
+	if (geteuid() == 0) {
+		ck_assert_int_eq(chown(staged, 65534, 65534), 0);
+		ck_assert_int_eq(pki_request_plan(&e.o, &r, &err), -1);
+		ck_assert_int_eq(err.code, PKI_E_PERM);
+		(void)snprintf(want, sizeof(want),
+			"key '%s': owned by uid 65534, not by uid 0 who reads it; fix with: chown 0 "
+			"'%s'",
+			staged, staged);
+		ck_assert_str_eq(err.msg, want);
+	}
+	pki_names_free(&only);
+	env_free(&e);
+}
+END_TEST
+
+/* The staging directory must be a directory of ours, 0700. */
+START_TEST(test_staging_dir)
+{
+	struct pki_request *r = NULL;
+	struct pki_err err;
+	struct env e;
+	char st[400], other[400], want[1400];
+
+	pki_err_clear(&err);
+	env_init(&e, "request/good/worker.yaml");
+	e.o.role = PKI_ROLE_WORKER;
+	ck_assert_int_eq(mkdir(e.cert_dir, 0755), 0);
+	(void)snprintf(st, sizeof(st), "%s/" PKI_STAGING_DIR, e.cert_dir);
+	switch (_i) {
+	case 0:
+		(void)snprintf(other, sizeof(other), "%s/elsewhere", e.root);
+		ck_assert_int_eq(mkdir(other, 0700), 0);
+		ck_assert_int_eq(symlink(other, st), 0);
+		(void)snprintf(want, sizeof(want),
+			"staging directory '%s': not a directory (a symbolic link)", st);
+		break;
+	case 1:
+		ck_assert_int_eq(mkdir(st, 0700), 0);
+		ck_assert_int_eq(chmod(st, 0750), 0);
+		(void)snprintf(want, sizeof(want),
+			"staging directory '%s': mode 0750, not 0700; fix with: chmod 700 '%s'", st,
+			st);
+		break;
+	default:
+		if (geteuid() != 0) {
+			env_free(&e);
+			return;
+		}
+		ck_assert_int_eq(mkdir(st, 0700), 0);
+		ck_assert_int_eq(chown(st, 65534, 65534), 0);
+		(void)snprintf(want, sizeof(want),
+			"staging directory '%s': owned by uid 65534, not by uid 0 who runs this; "
+			"fix with: chown 0 '%s'",
+			st, st);
+		break;
+	}
+	ck_assert_int_eq(pki_request_plan(&e.o, &r, &err), -1);
+	ck_assert_int_eq(err.code, PKI_E_PERM);
+	ck_assert_str_eq(err.msg, want);
+	env_free(&e);
+}
+END_TEST
+
+/* Renewing: the certificate's SANs as kubeadm passes them on, DNS names
+ * sorted and de-duplicated, IPs de-duplicated (as Go prints them) in
+ * first-seen order. The fixture holds DNS zz.example.com, cp-1, localhost,
+ * cp-1, aa.example.com and IP 192.168.0.10, 127.0.0.1, 192.168.0.10, ::1,
+ * 0:0:0:0:0:0:0:1, ::ffff:127.0.0.1. */
+START_TEST(test_renew_sans)
+{
+	static const struct want w = { "etcd-server", "etcd/server.crt", CD, "cp-1", { NULL },
+		{ "aa.example.com", "cp-1", "localhost", "zz.example.com", NULL },
+		{ "192.168.0.10", "127.0.0.1", "::1", NULL }, "pki/kpki-staging/etcd-server.key" };
+	struct pki_names only = { 0 };
+	struct pki_bundle *b;
+	struct pki_err err;
+	struct env e;
+	char path[400];
+
+	pki_err_clear(&err);
+	env_init(&e, NULL);
+	e.o.flags = PKI_REQUEST_RENEW;
+	ck_assert_int_eq(pki_names_add(&only, "etcd-server", &err), 0);
+	e.o.only = &only;
+	(void)snprintf(path, sizeof(path), "%s/etcd/server.key", e.cert_dir);
+	put_fixture("request/good/etcd-server.key", path, 0600);
+	(void)snprintf(path, sizeof(path), "%s/etcd/server.crt", e.cert_dir);
+	put_fixture("request/good/etcd-server.crt", path, 0644);
+	b = run(&e);
+	assert_bundle(&e, b, "cp-1", "kubernetes", &w, 1, "ECDSA");
+	pki_bundle_free(b);
+	pki_names_free(&only);
+	env_free(&e);
+}
+END_TEST
+
+/* super-admin.conf only where kubeadm init runs: asked for by name, and the
+ * plan says it was left out. */
+START_TEST(test_optional)
+{
+	struct pki_names only = { 0 };
+	struct pki_request *r = NULL;
+	struct pki_buf plan = { 0 };
+	struct pki_bundle *b;
+	struct pki_err err;
+	struct env e;
+
+	pki_err_clear(&err);
+	env_init(&e, "request/good/v1beta4-etcd-sans.yaml");
+	ck_assert_msg(pki_request_plan(&e.o, &r, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(pki_request_count(r), PKI_ARRAY_LEN(want_etcd_sans));
+	ck_assert_int_eq(pki_request_describe(r, "-", &plan, &err), 0);
+	ck_assert_ptr_nonnull(strstr((const char *)plan.data,
+		"\nsuper-admin.conf: not requested: optional, kubeadm makes it only on the node "
+		"where 'kubeadm init' runs (name it with --only to request it)\nbundle: "
+		"standard output\n"));
+	pki_buf_free(&plan);
+	pki_request_free(r);
+	ck_assert_int_eq(pki_names_add(&only, "super-admin.conf", &err), 0);
+	e.o.only = &only;
+	b = run(&e);
+	assert_bundle(&e, b, "cp-1", "prod", want_super_admin, 1, "ECDSA");
+	pki_bundle_free(b);
+	pki_names_free(&only);
+	env_free(&e);
+}
+END_TEST
+
+/* The file helpers kpki-csr uses: directories made are recorded, and a
+ * write at a directory takes one name. */
+START_TEST(test_file_helpers)
+{
+	struct pki_names made = { 0 };
+	struct pki_err err;
+	struct env e;
+	char dir[400], want[500];
+	int fd;
+
+	pki_err_clear(&err);
+	env_init(&e, NULL);
+	(void)snprintf(dir, sizeof(dir), "%s/a/b", e.root);
+	ck_assert_int_eq(pki_mkdirs(dir, 0755, &made, &err), 0);
+	ck_assert_int_eq(pki_mkdirs(dir, 0755, &made, &err), 0);
+	ck_assert_uint_eq(made.n, 2);
+	(void)snprintf(want, sizeof(want), "%s/a", e.root);
+	ck_assert_str_eq(made.v[0], want);
+	ck_assert_str_eq(made.v[1], dir);
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pki_file_writeat(fd, dir, "k", "x", 1, 0600, PKI_WRITE_NOREPLACE, &err),
+		0);
+	(void)snprintf(want, sizeof(want), "%s/k", dir);
+	assert_mode(want, 0600);
+	ck_assert_int_eq(pki_file_writeat(fd, dir, "k", "y", 1, 0600, PKI_WRITE_NOREPLACE, &err),
+		-1);
+	ck_assert_int_eq(err.code, PKI_E_EXISTS);
+	ck_assert_int_eq(pki_file_writeat(fd, dir, "../k", "y", 1, 0600, 0, &err), -1);
+	ck_assert_int_eq(err.code, PKI_E_USAGE);
+	ck_assert_str_eq(err.msg, "'../k': not a file name");
+	close(fd);
+	pki_names_free(&made);
 	env_free(&e);
 }
 END_TEST
@@ -667,6 +1114,13 @@ request_suite(void)
 	tcase_add_test(tc, test_renew_nothing);
 	tcase_add_test(tc, test_ed25519_refused);
 	tcase_add_test(tc, test_describe);
+	tcase_add_loop_test(tc, test_bundle_target, 0, (int)PKI_ARRAY_LEN(bad_target));
+	tcase_add_test(tc, test_bundle_replace);
+	tcase_add_test(tc, test_reused_key);
+	tcase_add_loop_test(tc, test_staging_dir, 0, 3);
+	tcase_add_test(tc, test_renew_sans);
+	tcase_add_test(tc, test_optional);
+	tcase_add_test(tc, test_file_helpers);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -21,6 +21,10 @@
 
 enum { EXIT_USAGE = 2 };
 
+#define USAGE                                                                      \
+	"--config FILE {--bundle FILE|- | --dry-run} [OPTION...]\n"                \
+	"   or: " PROG " --renew {--bundle FILE|- | --dry-run} [--config FILE] [OPTION...]"
+
 struct opts {
 	char *config;
 	char *cert_dir;
@@ -77,23 +81,16 @@ split_only(const char *s, struct pki_names *out, struct pki_err *err)
 	}
 }
 
-/* Checks the options that go together and fills the library's request. */
+/* Fills the library's request from the options; which options go together
+ * is the library's to check (pki_request_plan()), except --bundle, which
+ * only the tool knows. */
 static int
 check_opts(const struct opts *o, struct pki_request_opts *ro, enum pki_key_type *kt,
 	struct pki_names *only, struct pki_err *err)
 {
 	if (o->bundle == NULL && !o->dry_run)
 		return pki_err_set(err, PKI_E_USAGE, "--bundle FILE (or - for standard output) "
-			"is required");
-	if (!o->renew && o->config == NULL)
-		return pki_err_set(err, PKI_E_USAGE, "--config is required (the node name, "
-			"addresses and SANs come from it), unless --renew");
-	if (!o->renew && (o->reuse_key || o->prefer_config))
-		return pki_err_set(err, PKI_E_USAGE, "--reuse-key and --prefer-config need --renew");
-	if (o->prefer_config && o->config == NULL)
-		return pki_err_set(err, PKI_E_USAGE, "--prefer-config needs --config");
-	if (o->reuse_key && o->key_type != NULL)
-		return pki_err_set(err, PKI_E_USAGE, "--key-type and --reuse-key exclude each other");
+			"is required, unless --dry-run");
 	ro->role = PKI_ROLE_CONTROL_PLANE;
 	if (o->node_role != NULL && pki_role_parse(o->node_role, &ro->role, err) != 0) {
 		pki_err_prefix(err, "--node-role");
@@ -143,7 +140,8 @@ main(int argc, const char **argv)
 		{ "node-role", 0, POPT_ARG_STRING, &o.node_role, 0,
 			"control-plane (default) or worker", "ROLE" },
 		{ "only", 0, POPT_ARG_STRING, &o.only, 0,
-			"request only these profiles (kubelet: the serving certificate)",
+			"request only these profiles (the kubelet serving certificate and "
+			"super-admin.conf only when named)",
 			"NAME[,NAME]" },
 		{ "key-type", 0, POPT_ARG_STRING, &o.key_type, 0,
 			"rsa2048, rsa3072, rsa4096, ecdsa-p256, ecdsa-p384 or ed25519 "
@@ -178,6 +176,8 @@ main(int argc, const char **argv)
 	if (pki_stdio_ensure(&err) != 0)
 		return fail(&err);
 	pc = poptGetContext(PROG, argc, argv, table, 0);
+	/* the forms of the man page's SYNOPSIS */
+	poptSetOtherOptionHelp(pc, USAGE);
 	while ((rc = poptGetNextOpt(pc)) > 0)
 		;
 	if (rc < -1) {
@@ -232,9 +232,13 @@ main(int argc, const char **argv)
 	if (strcmp(o.bundle, "-") == 0)
 		fprintf(stderr, PROG ": %zu request(s) written to standard output\n",
 			pki_request_count(req));
-	else
+	else {
+		char q[PKI_QPATH_MAX];
+
+		pki_path_quote(o.bundle, q, sizeof(q));
 		fprintf(stderr, PROG ": %zu request(s) written to '%s'\n", pki_request_count(req),
-			o.bundle);
+			q);
+	}
 	fprintf(stderr, PROG ": bundle fingerprint %s\n", fp);
 	status = EXIT_SUCCESS;
 	goto out;

@@ -14,6 +14,7 @@
 #include <pki/error.h>
 #include <pki/file.h>
 #include <pki/kubeadm.h>
+#include <pki/ledger.h>
 #include <pki/pkidir.h>
 #include <pki/profile.h>
 #include <pki/report.h>
@@ -30,6 +31,7 @@ struct opts {
 	char *output;
 	char *warn_within;
 	char *node_role;
+	char *ledger;
 	int all;
 	int verify;
 	int version;
@@ -53,6 +55,28 @@ static int
 emit(const struct pki_buf *out, struct pki_err *err)
 {
 	return pki_write_all(STDOUT_FILENO, out->data, out->len, "standard output", err);
+}
+
+/* kpki-inspect --ledger DIR: the issuances of a CA directory's ledger. */
+static int
+run_ledger(const char *ca_dir, enum pki_format fmt)
+{
+	struct pki_ledger_record *recs = NULL;
+	struct pki_buf out = { 0 };
+	struct pki_err err;
+	size_t n = 0;
+	int status = EXIT_FAILURE;
+
+	pki_err_clear(&err);
+	if (pki_ledger_read(ca_dir, &recs, &n, &err) != 0 ||
+	    pki_ledger_render(recs, n, fmt == PKI_FMT_JSON, &out, &err) != 0 ||
+	    emit(&out, &err) != 0)
+		status = fail(&err, EXIT_FAILURE);
+	else
+		status = EXIT_SUCCESS;
+	pki_buf_free(&out);
+	pki_ledger_records_free(recs, n);
+	return status;
 }
 
 /* kpki-inspect FILE...: one summary per input. */
@@ -110,6 +134,8 @@ main(int argc, const char **argv)
 		{ "verify", 0, POPT_ARG_NONE, &o.verify, 0,
 			"check every certificate against its profile; exit 3 on a problem",
 			NULL },
+		{ "ledger", 0, POPT_ARG_STRING, &o.ledger, 0,
+			"list the certificates issued with the CA directory DIR", "DIR" },
 		{ "version", 'V', POPT_ARG_NONE, &o.version, 0, "print the version", NULL },
 		POPT_AUTOHELP POPT_TABLEEND
 	};
@@ -154,6 +180,21 @@ main(int argc, const char **argv)
 	if (files != NULL && (o.verify || o.warn_within || o.all || o.cert_dir ||
 				     o.kc_dir || o.config || o.profiles || o.node_role)) {
 		status = usage_error("FILE arguments cannot be combined with directory options");
+		goto out;
+	}
+	if (o.ledger != NULL && (files != NULL || o.verify || o.warn_within || o.all ||
+				    o.cert_dir || o.kc_dir || o.config || o.profiles ||
+				    o.node_role)) {
+		status = usage_error("--ledger cannot be combined with FILE arguments or "
+				     "directory options");
+		goto out;
+	}
+	if (o.ledger != NULL && fmt == PKI_FMT_YAML) {
+		status = usage_error("the ledger is listed as text or json, not yaml");
+		goto out;
+	}
+	if (o.ledger != NULL) {
+		status = run_ledger(o.ledger, fmt);
 		goto out;
 	}
 	if (files != NULL && fmt == PKI_FMT_YAML) {
@@ -259,5 +300,6 @@ out:
 	free(o.output);
 	free(o.warn_within);
 	free(o.node_role);
+	free(o.ledger);
 	return status;
 }

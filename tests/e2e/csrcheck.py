@@ -1,10 +1,12 @@
 #!/usr/bin/python3
-# csrcheck.py BUNDLE CASE — checks a kpki-csr bundle against what kubeadm
+# csrcheck.py BUNDLE CASE [init] — checks a kpki-csr bundle against what kubeadm
 # would put in each certificate, written out by hand below from kubeadm's
 # rules (certlist.go, pki_helpers.go; docs/reference/kubeadm-pki.md), never
 # from kpki's output. Parses each CSR with python3-cryptography and openssl:
 # valid self-signature, a subject of O values then the CN and nothing else,
-# no requested extension but subjectAltName, SANs equal as sets.
+# no requested extension but subjectAltName, SANs equal as sets. With
+# "init", the node is the one where kubeadm init ran, and has
+# super-admin.conf (kubeadm makes it there alone).
 import ipaddress
 import subprocess
 import sys
@@ -50,8 +52,6 @@ def control_plane(node, api_dns, api_ip, etcd_ip, v122=False, etcd=True,
         "scheduler.conf": ("system:kube-scheduler", [], set(), set()),
         "kubelet.conf": ("system:node:" + node, ["system:nodes"], set(), set()),
     }
-    if not v122:
-        want["super-admin.conf"] = ("kubernetes-super-admin", ["system:masters"], set(), set())
     if etcd:
         base_dns = {node, "localhost"}
         base_ip = {etcd_ip, "127.0.0.1", "::1"}
@@ -167,14 +167,18 @@ def check_entry(name, pem, want, key_type):
 
 
 def main():
-    if len(sys.argv) != 3 or sys.argv[2] not in CASES:
-        fail("usage: csrcheck.py BUNDLE CASE")
+    if len(sys.argv) not in (3, 4) or sys.argv[2] not in CASES or \
+            sys.argv[3:] not in ([], ["init"]):
+        fail("usage: csrcheck.py BUNDLE CASE [init]")
     with open(sys.argv[1], encoding="utf-8") as f:
         text = f.read()
     if "PRIVATE KEY" in text:
         fail("the bundle holds a private key")
     doc = yaml.safe_load(text)
     want, cluster, node, key_type = CASES[sys.argv[2]]
+    if sys.argv[3:] == ["init"] and doc.get("profiles") != "kubeadm-v1.22":
+        want = dict(want)
+        want["super-admin.conf"] = ("kubernetes-super-admin", ["system:masters"], set(), set())
     if doc.get("cluster") != cluster or doc.get("node") != node:
         fail(f"cluster/node {doc.get('cluster')}/{doc.get('node')}, expected {cluster}/{node}")
     entries = doc.get("entries") or []

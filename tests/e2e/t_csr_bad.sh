@@ -42,7 +42,14 @@ expect_status 1 kpki-csr --config "$BAD/../good/worker.yaml" --node-role worker 
 	--cert-dir t/pki --kubeconfig-dir t --bundle t/no-such-dir/b.yaml
 expect_grep "no-such-dir" err
 [ -z "$(ls -A t)" ] || die "a failed bundle write left files: $(find t)"
-mkdir t/adir
+mkdir adir
 expect_status 1 kpki-csr --config "$BAD/../good/worker.yaml" --node-role worker \
-	--cert-dir t/pki --kubeconfig-dir t --bundle t/adir
-[ "$(find t | wc -l)" -eq 2 ] || die "a failed bundle write left files: $(find t)"
+	--cert-dir t/pki --kubeconfig-dir t --bundle adir
+expect_grep "bundle 'adir': exists and is not a regular file" err
+[ -z "$(ls -A t)" ] || die "a failed bundle write left files: $(find t)"
+# a bundle among the files kubeadm reads is refused (exit 2): here the
+# kubeconfig directory
+expect_status 2 kpki-csr --config "$BAD/../good/worker.yaml" --node-role worker \
+	--cert-dir t/pki --kubeconfig-dir t --bundle t/kubelet.conf
+expect_grep "bundle 't/kubelet.conf': lies in the kubeconfig directory 't'" err
+[ -z "$(ls -A t)" ] || die "a refused bundle left files: $(find t)"

@@ -12,8 +12,8 @@ run() {
 	shift 2
 	rm -rf "$c" && mkdir "$c"
 	expect_status 0 kpki-csr --config "$cfg" --cert-dir "$c/pki" --kubeconfig-dir "$c" \
-		--kubelet-dir "$c/kubelet" --bundle "$c/b.yaml" "$@"
-	$CHECK "$c/b.yaml" "$c" || die "case $c"
+		--kubelet-dir "$c/kubelet" --bundle "$c.yaml" "$@"
+	$CHECK "$c.yaml" "$c" || die "case $c"
 	for k in $(find "$c" -name '*.key'); do
 		[ "$(stat -c %a "$k")" = 600 ] || die "$k: mode"
 	done
@@ -33,6 +33,6 @@ run worker-serving "$DATA/worker.yaml" --node-role worker --only kubelet.conf,ku
 # --key-type overrides encryptionAlgorithm
 rm -rf kt && mkdir kt
 expect_status 0 kpki-csr --config "$DATA/v1beta4-etcd-sans.yaml" --key-type rsa3072 \
-	--cert-dir kt/pki --kubeconfig-dir kt --only front-proxy-client --bundle kt/b.yaml
+	--cert-dir kt/pki --kubeconfig-dir kt --only front-proxy-client --bundle kt.yaml
 openssl pkey -in kt/pki/front-proxy-client.key -noout -text | grep -q "3072 bit" ||
 	die "--key-type rsa3072"

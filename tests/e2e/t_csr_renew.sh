@@ -1,6 +1,8 @@
 # kpki-csr --renew from an openssl-made tree: the existing subjects and SANs
 # are reproduced, new keys are staged (or the current ones reused), and a
 # configuration that differs is reported and wins only with --prefer-config.
+# A reused key must be of the type asked for and not the certificate's own;
+# the bundle never replaces a key.
 . "$KPKI_E2E/lib.sh"
 
 CHECK="/usr/bin/python3 $E2E/csrcheck.py"
@@ -9,7 +11,8 @@ keysum() { (cd t && find . -name '*.key' -exec sha256sum {} + | sort); }
 keysum >orig
 
 expect_status 0 kpki-csr --renew --cert-dir t/pki --kubeconfig-dir t/kubeconfig --bundle b.yaml
-$CHECK b.yaml example
+# super-admin.conf is there (the node where kubeadm init ran): renewed
+$CHECK b.yaml example init
 expect_grep "bundle fingerprint SHA256:" err
 # the existing keys are untouched, a staged key per request, 0600
 keysum | grep -v kpki-staging >now
@@ -29,6 +32,45 @@ expect_status 0 kpki-csr --renew --cert-dir t/pki --kubeconfig-dir t/kubeconfig 
 keysum >staged2
 same_file staged staged2
 expect_grep "staged key, reused" err
+
+# the bundle never lands on a key: not in the PKI directories...
+expect_status 2 kpki-csr --renew --only apiserver --cert-dir t/pki --kubeconfig-dir t/kubeconfig \
+	--bundle t/pki/ca.key
+expect_grep "bundle 't/pki/ca.key': lies in the certificate directory 't/pki'" err
+keysum >now
+same_file staged now
+# ...and not over any file that is no CSR bundle
+cp -p t/pki/ca.key ca-copy.key
+expect_status 1 kpki-csr --renew --only apiserver --cert-dir t/pki --kubeconfig-dir t/kubeconfig \
+	--bundle ca-copy.key
+expect_grep "bundle 'ca-copy.key': exists and holds a private key; refusing to replace it" err
+cmp -s t/pki/ca.key ca-copy.key || die "the bundle replaced a key"
+keysum >now
+same_file staged now
+
+# a staged key of another type than asked for is refused, with the fix
+expect_status 1 kpki-csr --renew --key-type rsa4096 --only apiserver --cert-dir t/pki \
+	--kubeconfig-dir t/kubeconfig --bundle k.yaml
+expect_grep "profile 'apiserver': key 't/pki/kpki-staging/apiserver.key' is rsa2048, not the rsa4096 asked for by --key-type; remove it for a new key: rm 't/pki/kpki-staging/apiserver.key'" err
+[ ! -e k.yaml ] || die "a refused run wrote a bundle"
+rm t/pki/kpki-staging/apiserver.key
+expect_status 0 kpki-csr --renew --key-type rsa4096 --only apiserver --cert-dir t/pki \
+	--kubeconfig-dir t/kubeconfig --bundle k.yaml
+openssl pkey -in t/pki/kpki-staging/apiserver.key -noout -text | grep -q "4096 bit" ||
+	die "--key-type rsa4096"
+# the configuration's encryptionAlgorithm (unset: RSA-2048) asks too
+expect_status 1 kpki-csr --renew --config "$E2E/cluster.yaml" --cert-dir t/pki \
+	--kubeconfig-dir t/kubeconfig --bundle k.yaml
+expect_grep "is rsa4096, not the rsa2048 asked for by the encryptionAlgorithm of kubeadm config" err
+rm -r t/pki/kpki-staging
+
+# a staged key that is the certificate's own would renew nothing
+mkdir -m 700 t/pki/kpki-staging
+cp -p t/pki/etcd/server.key t/pki/kpki-staging/etcd-server.key
+expect_status 1 kpki-csr --renew --only etcd-server --cert-dir t/pki \
+	--kubeconfig-dir t/kubeconfig --bundle k.yaml
+expect_grep "staged key 't/pki/kpki-staging/etcd-server.key' is the key of the certificate in place" err
+rm t/pki/kpki-staging/etcd-server.key
 
 # --reuse-key: the current key, checked against the certificate; not for kubeconfigs
 expect_status 0 kpki-csr --renew --reuse-key --only apiserver,etcd-peer --cert-dir t/pki \
@@ -51,7 +93,7 @@ expect_grep "admin.conf" err
 expect_status 0 kpki-csr --renew --config "$E2E/cluster.yaml" --cert-dir t/pki \
 	--kubeconfig-dir t/kubeconfig --bundle c.yaml
 expect_no_grep "in the certificate, not in the configuration" err
-$CHECK c.yaml example
+$CHECK c.yaml example init
 
 # a configuration whose certSANs differ: reported; the certificate wins...
 sed 's/- api.example.internal/- api2.example.internal/' "$E2E/cluster.yaml" >c2.yaml
@@ -60,11 +102,11 @@ expect_status 0 kpki-csr --renew --config c2.yaml --cert-dir t/pki \
 expect_grep "apiserver: DNS SAN 'api.example.internal' is in the certificate, not in the configuration" err
 expect_grep "apiserver: DNS SAN 'api2.example.internal' is in the configuration, not in the certificate" err
 expect_grep "--prefer-config" err
-$CHECK d.yaml example
+$CHECK d.yaml example init
 # ...unless --prefer-config
 expect_status 0 kpki-csr --renew --prefer-config --config c2.yaml --cert-dir t/pki \
 	--kubeconfig-dir t/kubeconfig --bundle p.yaml
-$CHECK p.yaml example-api2
+$CHECK p.yaml example-api2 init
 
 # a missing certificate is skipped with a note, an error when named
 rm t/pki/front-proxy-client.crt

@@ -45,7 +45,9 @@ int pki_bundle_add(struct pki_bundle *b, const struct pki_profile *p,
  * profile's target (so no path can leave the PKI layout: no "..", no
  * absolute path, no NUL), and its CSR must parse. With set NULL the set
  * named by the bundle is loaded from the templates directory (by name
- * only: a bundle cannot point at a profile file). Free with
+ * only: a bundle cannot point at a profile file). A signed bundle is read
+ * whole or refused: every entry's certificate for its CSR's key, issued by
+ * one of its `ca-certificates` (kpki-bundle(5), SIGNED BUNDLES). Free with
  * pki_bundle_free().
  */
 int pki_bundle_parse(const unsigned char *data, size_t len, const char *name,
@@ -82,13 +84,19 @@ const struct pki_csr *pki_bundle_entry_csr(const struct pki_bundle_entry *e);
 /* ---- signed bundles: kpki-sign's answer ------------------------------- */
 
 /*
- * Sets entry i's certificate (copied). A bundle whose every entry has its
- * certificate is a signed bundle; it is written with each entry's
- * `certificate` and the top-level `ca-certificates`.
+ * Sets entry i's certificate (copied; a previous one is replaced). It must
+ * certify the key of the entry's CSR and not be a CA certificate; a refused
+ * certificate leaves the entry as it was. A bundle whose every entry has
+ * its certificate is a signed bundle; it is written with each entry's
+ * `certificate` and the top-level `ca-certificates`, and only whole: the
+ * writer refuses a bundle with some certificates or CAs but not a
+ * certificate for every entry and at least one CA. The fingerprint does
+ * not change: it covers the request fields only.
  */
 int pki_bundle_set_certificate(struct pki_bundle *b, size_t i, const struct pki_cert *cert,
 	struct pki_err *err) PKI_WUR;
-/* Adds a CA certificate the entries chain to (copied; a repeat is ignored). */
+/* Adds a CA certificate the entries chain to (copied; a repeat is ignored).
+ * It must be a CA (basicConstraints cA true); at most 16. */
 int pki_bundle_add_ca(struct pki_bundle *b, const struct pki_cert *ca,
 	struct pki_err *err) PKI_WUR;
 

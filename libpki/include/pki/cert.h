@@ -18,6 +18,9 @@ struct pki_names {
 
 void pki_names_free(struct pki_names *names);
 int pki_names_add(struct pki_names *names, const char *s, struct pki_err *err) PKI_WUR;
+/* Adds the formatted string (never truncated). */
+int pki_names_addf(struct pki_names *names, struct pki_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4))) PKI_WUR;
 int pki_names_contains(const struct pki_names *names, const char *s);
 /* 1 if both hold the same strings, ignoring order and repeats. */
 int pki_names_equal_set(const struct pki_names *a, const struct pki_names *b);

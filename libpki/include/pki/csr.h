@@ -16,6 +16,11 @@ int pki_csr_parse(const unsigned char *data, size_t len, const char *name,
 	struct pki_csr **out, struct pki_err *err) PKI_WUR;
 void pki_csr_free(struct pki_csr *csr);
 
+/* As pki_csr_parse(), but the input must hold that one CSR and no other
+ * PEM block (a signer must not guess which of several was meant). */
+int pki_csr_parse_one(const unsigned char *data, size_t len, const char *name,
+	struct pki_csr **out, struct pki_err *err) PKI_WUR;
+
 /* Fills *info from the CSR; ext_oids lists the requested extensions and
  * self_signature_ok says whether its signature verifies. */
 int pki_csr_info(const struct pki_csr *csr, struct pki_x509info *info,

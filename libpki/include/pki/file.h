@@ -37,8 +37,8 @@ int pki_buf_printf(struct pki_buf *buf, struct pki_err *err, const char *fmt, ..
  * Reads a regular file whole (never through a final symlink, never a
  * directory, device or FIFO) into *out, refusing anything over cap bytes.
  * The buffer is NUL-terminated one past len. With PKI_READ_SECRET the file
- * must not be readable or writable by group or others; the message names the
- * chmod that fixes it. `what` names the input kind in messages ("key",
+ * must be owned by the effective user and not be readable or writable by
+ * group or others; the message names the chown or chmod that fixes it. `what` names the input kind in messages ("key",
  * "certificate"). Free with pki_buf_free().
  */
 int pki_file_read(const char *path, const char *what, size_t cap, unsigned flags,
@@ -58,6 +58,24 @@ int pki_file_read(const char *path, const char *what, size_t cap, unsigned flags
  */
 int pki_file_write(const char *path, const void *data, size_t len, mode_t mode,
 	unsigned flags, struct pki_err *err) PKI_WUR;
+
+/*
+ * pki_file_write() into the directory open at dirfd (so that the directory
+ * checked is the directory written, whatever happens to its path): name is
+ * one file name, no '/'; dir names the directory in messages.
+ * PKI_WRITE_MKDIRS does not apply.
+ */
+int pki_file_writeat(int dirfd, const char *dir, const char *name, const void *data,
+	size_t len, mode_t mode, unsigned flags, struct pki_err *err) PKI_WUR;
+
+struct pki_names;
+/*
+ * Creates dir and its missing parents with mode (umask applies). When
+ * created is not NULL, each directory this call made is added to it,
+ * parents first, so that a caller can remove them again in reverse order.
+ */
+int pki_mkdirs(const char *dir, mode_t mode, struct pki_names *created,
+	struct pki_err *err) PKI_WUR;
 
 /* 1 if path exists (lstat), 0 if not; -1 with err on any other error. */
 int pki_file_exists(const char *path, struct pki_err *err) PKI_WUR;

@@ -74,6 +74,11 @@ int pki_key_export_public_pem(const struct pki_key *key, struct pki_buf *out,
 int pki_key_save(const struct pki_key *key, const char *path, unsigned flags,
 	struct pki_err *err) PKI_WUR;
 
+/* The type of a described key, when it is one pki_key_generate() makes
+ * (RSA of exactly 2048, 3072 or 4096 bits, ECDSA P-256 or P-384, Ed25519).
+ * 0, or -1 for any other key. */
+int pki_key_type_of(const struct pki_keyinfo *info, enum pki_key_type *out) PKI_WUR;
+
 /*
  * Whether a public key is one kubeadm's certificates may carry: RSA of
  * 2048 bits or more, ECDSA on P-256 or P-384, or Ed25519 when allowed.

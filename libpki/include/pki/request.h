@@ -13,10 +13,21 @@
  *   - a key whose certificate <path>.crt does not exist yet is a pending
  *     request: its key is reused;
  *   - a key and certificate both present (a second run, a renewal): the new
- *     key is staged in <cert-dir>/kpki-staging/<profile>.key (directory
- *     0700), reused if it is already there; kpki-kubeconfig later swaps
- *     key and certificate together;
+ *     key is staged in <cert-dir>/kpki-staging/<profile>.key, reused if it
+ *     is already there; kpki-kubeconfig later swaps key and certificate
+ *     together;
  *   - kubeconfig client keys are always staged there ("admin.conf.key").
+ * The staging directory must be a directory (not a link) owned by the
+ * effective user, mode 0700; staged keys are written through the directory
+ * opened and checked. A reused key must be of a type kubeadm accepts, of
+ * the type asked for (--key-type or the configuration's
+ * encryptionAlgorithm; not with PKI_REQUEST_REUSE_KEY, which keeps the
+ * current keys whatever their type), and a staged key must not be the key
+ * of the certificate in place (renewing with it would replace nothing).
+ *
+ * Optional profiles (super-admin.conf, made by kubeadm only on the node
+ * where `kubeadm init` runs) are requested only when `only` names them,
+ * or, renewing, where their file exists.
  */
 #ifndef PKI_REQUEST_H
 #define PKI_REQUEST_H
@@ -84,12 +95,16 @@ int pki_request_describe(const struct pki_request *r, const char *bundle_path,
 	struct pki_buf *out, struct pki_err *err) PKI_WUR;
 
 /*
- * Carries the plan out: makes the new keys, makes and checks every CSR,
- * builds the bundle (made at `now`), writes the new keys (0600 from the
- * start, never replacing a file), then writes the bundle to bundle_path
- * (0644, replacing an older bundle) or, for "-", to standard output. When a
- * write fails, the keys this call wrote are removed again. Sets the
- * bundle's fingerprint ("SHA256:<hex>").
+ * Carries the plan out: checks bundle_path, makes the new keys, makes and
+ * checks every CSR, builds the bundle (made at `now`), writes the new keys
+ * (0600 from the start, never replacing a file), then writes the bundle to
+ * bundle_path (0644) or, for "-", to standard output. bundle_path must be
+ * in an existing directory outside the cert, staging, kubeconfig and
+ * kubelet directories (compared after resolving links; PKI_E_USAGE), and
+ * an existing file there is replaced only when it is a CSR bundle (not a
+ * signed one; PKI_E_EXISTS otherwise). When a write fails, the keys and the
+ * directories this call made are removed again. Sets the bundle's
+ * fingerprint ("SHA256:<hex>").
  */
 int pki_request_execute(struct pki_request *r, const char *bundle_path, time_t now,
 	char fingerprint[72], struct pki_err *err) PKI_WUR;

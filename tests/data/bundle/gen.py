@@ -2,18 +2,31 @@
 """Regenerates the fixtures of tests/data/bundle.
 
 Run from the repository root: python3 tests/data/bundle/gen.py
-Needs openssl. Keys are fresh on every run (and thrown away: no key is
-kept), so the CSRs and the fingerprint files change with each run; the
-tests read the expected fingerprints from the *.fingerprint files, which
-this script computes from kpki-bundle(5)'s canonical text on its own,
-without kpki.
+Needs openssl and python3-cryptography. Keys are fresh on every run (and
+thrown away: no key is kept), so the CSRs and the fingerprint files change
+with each run; the tests read the expected fingerprints from the
+*.fingerprint files, which this script computes from kpki-bundle(5)'s
+canonical text on its own, without kpki.
+
+With --signed-only, only the signed-bundle fixtures (good/signed/,
+good/signed-*.yaml, bad/signed-*.yaml, bad/certs/) are made again, for the
+CSRs already in good/csr/: the CSR bundles and their fingerprints stay.
+The certificates have fixed serials and validity, so the tests can name
+them; their signatures change with each run.
 """
 import base64
+import datetime
 import hashlib
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOOD = os.path.join(HERE, "good")
@@ -23,6 +36,8 @@ CSRS = os.path.join(GOOD, "csr")
 CREATED = "2026-03-04T05:06:07Z"
 HEADER = ("# A kpki CSR bundle (kpki-bundle(5)). It holds certificate requests\n"
           "# only: the private keys stay on the node.\n")
+SIGNED_HEADER = ("# A signed kpki bundle (kpki-bundle(5)): certificate requests, their\n"
+                 "# certificates and the CA certificates. It holds no private key.\n")
 
 # name, location, path, subject, SAN
 REQUESTS = [
@@ -74,15 +89,22 @@ def indent(text, n=6):
 
 
 def bundle(entries, profiles="kubeadm-v1.29", cluster="kubernetes", node="cp-1",
-           created=CREATED):
-    """The writer's form, byte for byte (kpki-bundle(5), FILE FORMAT)."""
-    out = HEADER
+           created=CREATED, certs=None, cas=None):
+    """The writer's form, byte for byte (kpki-bundle(5), FILE FORMAT).
+    certs: entry name -> certificate DER; cas: CA certificate DERs."""
+    out = SIGNED_HEADER if (certs or cas) else HEADER
     out += "kpki-bundle: v1\nprofiles: %s\ncluster: %s\nnode: %s\ncreated: \"%s\"\n" % (
         profiles, cluster, node if node else '""', created)
     out += "entries:\n"
     for name, loc, path, der in entries:
         out += "  - name: %s\n    location: %s\n    path: %s\n    csr: |\n" % (name, loc, path)
         out += indent(pem_of(der))
+        if certs and name in certs:
+            out += "    certificate: |\n" + indent(pem_of(certs[name], label="CERTIFICATE"))
+    if cas:
+        out += "ca-certificates:\n"
+        for der in cas:
+            out += "  - |\n" + indent(pem_of(der, label="CERTIFICATE"), 4)
     return out
 
 
@@ -103,6 +125,9 @@ def write(path, text, mode="w"):
 
 
 def main():
+    if sys.argv[1:] == ["--signed-only"]:
+        signed()
+        return
     for d in (GOOD, BAD):
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
@@ -220,6 +245,169 @@ def main():
     bad("two-docs.yaml", base + "---\n" + base)
     bad("list.yaml", "- kpki-bundle: v1\n")
     bad("empty.yaml", "")
+    signed()
+
+
+# ---- signed bundles (kpki-sign's answer) ---------------------------------
+
+UTC = datetime.timezone.utc
+NOT_BEFORE = datetime.datetime(2026, 3, 4, 5, 1, 7, tzinfo=UTC)
+NOT_AFTER = datetime.datetime(2027, 3, 4, 5, 6, 7, tzinfo=UTC)
+CA_NOT_AFTER = datetime.datetime(2036, 3, 1, 5, 6, 7, tzinfo=UTC)
+SERIAL0 = 0x7b2d1c4e5f6071820000  # entry i gets SERIAL0 + i + 1
+
+# entry name -> (CA, extended key usages), as kubeadm issues them
+ISSUED = {
+    "apiserver": ("kubernetes", [ExtendedKeyUsageOID.SERVER_AUTH]),
+    "etcd-server": ("etcd-ca", [ExtendedKeyUsageOID.SERVER_AUTH,
+                                ExtendedKeyUsageOID.CLIENT_AUTH]),
+    "admin.conf": ("kubernetes", [ExtendedKeyUsageOID.CLIENT_AUTH]),
+    "kubelet": ("kubernetes", [ExtendedKeyUsageOID.SERVER_AUTH]),
+}
+
+
+def make_ca(cn):
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(NOT_BEFORE).not_valid_after(CA_NOT_AFTER)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(True, False, True, False, False, True, False, False,
+                                         False), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
+                           critical=False)
+            .sign(key, hashes.SHA256()))
+    return key, cert
+
+
+def issue(ca, csr_der, serial, ekus, is_ca=False):
+    """A certificate for the CSR's key and subject, as kpki-sign makes one."""
+    ca_key, ca_cert = ca
+    csr = x509.load_der_x509_csr(csr_der)
+    b = (x509.CertificateBuilder().subject_name(csr.subject).issuer_name(ca_cert.subject)
+         .public_key(csr.public_key()).serial_number(serial)
+         .not_valid_before(NOT_BEFORE).not_valid_after(NOT_AFTER)
+         .add_extension(x509.KeyUsage(True, False, True, False, False, is_ca, False, False,
+                                      False), critical=True)
+         .add_extension(x509.ExtendedKeyUsage(ekus), critical=False)
+         .add_extension(x509.BasicConstraints(ca=is_ca, path_length=None), critical=True)
+         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+             ca_key.public_key()), critical=False))
+    try:
+        san = csr.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+        b = b.add_extension(san.value, critical=False)
+    except x509.ExtensionNotFound:
+        pass
+    return b.sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+
+def der_of_cert(cert):
+    return cert.public_bytes(serialization.Encoding.DER)
+
+
+def signed():
+    sdir = os.path.join(GOOD, "signed")
+    cdir = os.path.join(BAD, "certs")
+    for d in (sdir, cdir):
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+    with open(os.path.join(GOOD, "cp1.fingerprint")) as f:
+        cp1_fp = f.read()
+
+    ders = {}
+    for name, _, _, _, _ in REQUESTS + [("apiserver-2",) + REQUESTS[0][1:]]:
+        with open(os.path.join(CSRS, name + ".pem")) as f:
+            ders[name] = der_of(f.read())
+    entries = [(n, l, p, ders[n]) for n, l, p, _, _ in REQUESTS]
+    # the CSR bundle is the same: the signed one keeps its fingerprint
+    if fingerprint(entries) != cp1_fp:
+        sys.exit("gen.py: good/csr/ does not match cp1.fingerprint")
+
+    cas = {"kubernetes": make_ca("kubernetes"), "etcd-ca": make_ca("etcd-ca")}
+    ca_ders = [der_of_cert(cas["kubernetes"][1]), der_of_cert(cas["etcd-ca"][1])]
+    certs = {}
+    for i, (name, _, _, der) in enumerate(entries):
+        ca, ekus = ISSUED[name]
+        certs[name] = issue(cas[ca], der, SERIAL0 + i + 1, ekus)
+
+    def pem_file(path, der):
+        write(path, pem_of(der, label="CERTIFICATE"))
+
+    for name, der in certs.items():
+        pem_file(os.path.join(sdir, name + ".crt"), der)
+    pem_file(os.path.join(sdir, "ca.crt"), ca_ders[0])
+    pem_file(os.path.join(sdir, "etcd-ca.crt"), ca_ders[1])
+    # good, for the apiserver-2 request: another key than apiserver's
+    pem_file(os.path.join(sdir, "apiserver-2.crt"),
+             issue(cas["kubernetes"], ders["apiserver-2"], SERIAL0 + 9,
+                   ISSUED["apiserver"][1]))
+
+    cp1 = bundle(entries, certs=certs, cas=ca_ders)
+    write(os.path.join(GOOD, "signed-cp1.yaml"), cp1)
+    write(os.path.join(GOOD, "signed-cp1.fingerprint"), cp1_fp)
+    # another form of the same: flow style, reordered, the CAs reversed
+    alt = "{ca-certificates: [%s],\n" % ", ".join(
+        '"%s"' % pem_of(d, label="CERTIFICATE").replace("\n", "\\n") for d in reversed(ca_ders))
+    alt += " entries: [\n"
+    for name, loc, path, der in reversed(entries):
+        alt += '  {certificate: "%s", csr: "%s", path: %s, location: %s, name: %s},\n' % (
+            pem_of(certs[name], label="CERTIFICATE").replace("\n", "\\n"),
+            pem_of(der).replace("\n", "\\n"), path, loc, name)
+    alt += " ],\n created: %s, node: cp-1, cluster: kubernetes, profiles: kubeadm-v1.29,\n" \
+        " kpki-bundle: v1}\n" % CREATED
+    write(os.path.join(GOOD, "signed-cp1-flow.yaml"), alt)
+
+    # ---- hostile signed bundles: signed-cp1 with one thing wrong
+    def bad(name, text):
+        assert text != cp1, name
+        write(os.path.join(BAD, name), text)
+
+    def cert_pem(der, n=6):
+        return indent(pem_of(der, label="CERTIFICATE"), n)
+
+    api_cert = cert_pem(certs["apiserver"])
+    kube_ca = cert_pem(ca_ders[0], 4)
+    evil = make_ca("evil-ca")
+    twin = make_ca("kubernetes")  # another CA of the same name
+    key_pem = run("openssl", "genpkey", "-algorithm", "EC", "-pkeyopt",
+                  "ec_paramgen_curve:P-256").decode()
+
+    other_key = issue(cas["kubernetes"], ders["apiserver-2"], SERIAL0 + 9, ISSUED["apiserver"][1])
+    from_evil = issue(evil, ders["apiserver"], SERIAL0 + 1, ISSUED["apiserver"][1])
+    from_twin = issue(twin, ders["apiserver"], SERIAL0 + 1, ISSUED["apiserver"][1])
+    as_ca = issue(cas["kubernetes"], ders["apiserver"], SERIAL0 + 1, ISSUED["apiserver"][1],
+                  is_ca=True)
+    pem_file(os.path.join(cdir, "evil-ca.crt"), der_of_cert(evil[1]))
+    pem_file(os.path.join(cdir, "apiserver-evil.crt"), from_evil)
+    pem_file(os.path.join(cdir, "apiserver-twin.crt"), from_twin)
+    pem_file(os.path.join(cdir, "apiserver-ca.crt"), as_ca)
+
+    bad("signed-wrong-key.yaml", cp1.replace(api_cert, cert_pem(other_key)))
+    bad("signed-unlisted-ca.yaml", cp1.replace(api_cert, cert_pem(from_evil)))
+    bad("signed-same-name-ca.yaml", cp1.replace(api_cert, cert_pem(from_twin)))
+    bad("signed-entry-is-ca.yaml", cp1.replace(api_cert, cert_pem(as_ca)))
+    bad("signed-csr-as-cert.yaml", cp1.replace(api_cert, indent(pem_of(ders["apiserver"]))))
+    bad("signed-two-certs.yaml", cp1.replace(api_cert, api_cert + cert_pem(ca_ders[0])))
+    bad("signed-private-key.yaml", cp1.replace(api_cert, indent(key_pem)))
+    bad("signed-cert-bad-base64.yaml", cp1.replace(api_cert, api_cert[:200] + "!!!!" +
+                                                   api_cert[204:]))
+    bad("signed-cert-text-after.yaml", cp1.replace(api_cert, api_cert + indent("signed\n")))
+    etcd_cert = "    certificate: |\n" + cert_pem(certs["etcd-server"])
+    bad("signed-missing-cert.yaml", cp1.replace(etcd_cert, ""))
+    bad("signed-only-cas.yaml", bundle(entries, cas=ca_ders))
+    bad("signed-no-cas.yaml", cp1[:cp1.index("ca-certificates:")])
+    bad("signed-empty-cas.yaml", cp1[:cp1.index("ca-certificates:")] + "ca-certificates: []\n")
+    bad("signed-cas-string.yaml", cp1[:cp1.index("ca-certificates:")] + "ca-certificates: |\n" +
+        kube_ca)
+    bad("signed-non-ca.yaml", cp1 + "  - |\n" + cert_pem(certs["kubelet"], 4))
+    bad("signed-duplicate-ca.yaml", cp1 + "  - |\n" + kube_ca)
+    bad("signed-ca-two-blocks.yaml", cp1.replace(kube_ca, kube_ca + cert_pem(ca_ders[1], 4)))
+    bad("signed-ca-missing.yaml", cp1.replace("  - |\n" + cert_pem(ca_ders[1], 4), ""))
+    bad("signed-ca-csr.yaml", cp1.replace(kube_ca, indent(pem_of(ders["apiserver"]), 4)))
+    bad("signed-too-many-cas.yaml", cp1 + "".join(
+        "  - |\n" + cert_pem(der_of_cert(make_ca("ca-%d" % i)[1]), 4) for i in range(15)))
+    bad("signed-truncated.yaml", cp1[:len(cp1) - 300])
 
 
 if __name__ == "__main__":
