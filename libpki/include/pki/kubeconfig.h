@@ -35,4 +35,23 @@ const char *pki_kubeconfig_ca_file(const struct pki_kubeconfig *kc);
 const char *pki_kubeconfig_client_cert_file(const struct pki_kubeconfig *kc);
 const char *pki_kubeconfig_client_key_file(const struct pki_kubeconfig *kc);
 
+/* ---- writing -------------------------------------------------------------- */
+
+/* What one kubeconfig says, for pki_kubeconfig_render(). */
+struct pki_kubeconfig_spec {
+	const char *cluster;	/* cluster entry name (kubeadm: clusterName) */
+	const char *user;	/* user entry name (kubeadm: the client CN) */
+	const char *context;	/* NULL: "<user>@<cluster>", as kubeadm names it */
+	const char *server;	/* "https://host:port" */
+	/* embedded data (PEM), or file references when the *_file is set */
+	const struct pki_buf *ca_pem, *cert_pem, *key_pem;
+	const char *ca_file, *cert_file, *key_file;
+};
+
+/* Renders a kubeconfig as kubeadm writes one (apiVersion v1, kind Config,
+ * one cluster, context and user, current-context set). The output holds the
+ * key when key_pem is given: wipe it (pki_buf_free). */
+int pki_kubeconfig_render(const struct pki_kubeconfig_spec *s, struct pki_buf *out,
+	struct pki_err *err) PKI_WUR;
+
 #endif

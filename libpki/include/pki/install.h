@@ -1,0 +1,46 @@
+/*
+ * install.h — a signed bundle back into the node's PKI directory: each
+ * certificate checked against its key, its CA and its profile, swapped in
+ * with its key, the previous pair backed up first, and the kubeconfig
+ * files written. All or nothing: a failure before the swap leaves the
+ * directories exactly as they were; a crash during the swap is finished by
+ * running the same install again.
+ */
+#ifndef PKI_INSTALL_H
+#define PKI_INSTALL_H
+
+#include <time.h>
+
+#include <pki/bundle.h>
+#include <pki/kubeadm.h>
+#include <pki/profile.h>
+
+struct pki_install_opts {
+	const struct pki_profile_set *set;
+	const struct pki_kubeadm *cfg;	/* NULL, or the node's configuration */
+	const char *cert_dir;		/* e.g. /etc/kubernetes/pki */
+	const char *kc_dir;		/* e.g. /etc/kubernetes */
+	const char *kubelet_dir;	/* NULL: /var/lib/kubelet/pki */
+	const char *server;		/* NULL: from cfg, else the existing kubeconfig's */
+	const char *cluster_name;	/* NULL: cfg's clusterName, else "kubernetes" */
+	/* first install only: take the CA certificates from the bundle, each of
+	 * whose SHA-256 ("SHA256:<hex>") must be listed here */
+	int trust_bundle_ca;
+	const struct pki_names *expect_ca_fingerprints;
+	int embed;			/* 1: embedded data; 0: file references */
+	int dry_run;			/* check everything, write nothing */
+	time_t now;
+};
+
+/*
+ * Installs every entry of a signed bundle. Each line of *report says what
+ * was done to which file ("installed", "already installed", "backed up
+ * to"). Refusals (a certificate that does not match its key, does not
+ * chain to the cert dir's CA, does not fit its profile; a target path
+ * that is a symlink) are listed in *refusals, one line each, and nothing
+ * is written; the call then returns -1 with PKI_E_INVALID.
+ */
+int pki_install_bundle(const struct pki_install_opts *o, const struct pki_bundle *b,
+	struct pki_names *report, struct pki_names *refusals, struct pki_err *err) PKI_WUR;
+
+#endif
