@@ -9,7 +9,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const names[] = { "cp-1", "CP-1", "kubernetes", "a.example.internal",
-	"example.internal", "*.apps.example.com", "*", "", "a..b", "-a", "x." };
+	"example.internal", "*.apps.example.com", "*", "", "a..b", "-a", "x.", "w-1", "W-1", "admin.conf" };
 static const char *const ips[] = { "10.0.0.1", "::1", "::ffff:10.0.0.1", "0.0.0.0", "::",
 	"255.255.255.255", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "10.0.0.1/8", "" };
 
@@ -33,8 +33,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* a node is always an allowed DNS name; matching ignores case */
 		if (pki_policy_node_allowed(pol, names[i]) && !pki_policy_dns_allowed(pol, names[i]))
 			__builtin_trap();
+		/* a worker is an allowed node; an upper-case name never is */
+		if (pki_policy_node_is_worker(pol, names[i]) && !pki_policy_node_allowed(pol, names[i]))
+			__builtin_trap();
 		(void)pki_policy_dns_allowed(pol, names[i]);
+		(void)pki_policy_profile_allowed(pol, names[i]);
 	}
+	if (pki_policy_node_allowed(pol, "CP-1") || pki_policy_node_is_worker(pol, "W-1") ||
+	    pki_policy_profile_allowed(pol, NULL) || pki_policy_profile_allowed(pol, ""))
+		__builtin_trap();
 	if (pki_policy_dns_allowed(pol, "cp-1") != pki_policy_dns_allowed(pol, "CP-1") ||
 	    pki_policy_dns_allowed(pol, "") || pki_policy_dns_allowed(pol, NULL))
 		__builtin_trap();

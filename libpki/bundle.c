@@ -156,27 +156,6 @@ has_signing(const struct pki_bundle *b)
 
 /* ---- checks shared by the constructor and the reader -------------------- */
 
-/* Set names as profile.c accepts them ([a-z0-9][a-z0-9.-]*), and never one
- * that pki_profile_set_load() would take for a path. */
-static int
-set_name_ok(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (n == 0 || n > BUNDLE_MAX_SET)
-		return 0;
-	if (n >= 5 && strcmp(s + n - 5, ".yaml") == 0)
-		return 0;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-			    (i > 0 && (c == '.' || c == '-'))))
-			return 0;
-	}
-	return 1;
-}
-
 /* Checks the header fields; `what` starts messages ("bundle 'x.yaml'"). */
 static int
 check_header(const char *what, const char *profiles, const char *cluster,
@@ -184,7 +163,7 @@ check_header(const char *what, const char *profiles, const char *cluster,
 {
 	char clean[128];
 
-	if (!set_name_ok(profiles)) {
+	if (!pki_set_name_valid(profiles, BUNDLE_MAX_SET)) {
 		pki_text_sanitize(profiles, clean, sizeof(clean));
 		return pki_err_set(err, PKI_E_INVALID,
 			"%s: profile set '%s' is not a set name ([a-z0-9][a-z0-9.-]*, "
@@ -538,54 +517,6 @@ get_text(struct rd *r, const struct pki_ynode *map, const char *key, const char 
 }
 
 static int
-two_digits(const char *s, int *v)
-{
-	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
-		return -1;
-	*v = (s[0] - '0') * 10 + (s[1] - '0');
-	return 0;
-}
-
-/* RFC 3339 in the one form kpki writes: "YYYY-MM-DDTHH:MM:SSZ" (UTC, no
- * fraction). The round trip through pki_time_rfc3339 refuses dates that
- * do not exist (February 30) and leap seconds. */
-static int
-parse_time(const char *s, time_t *out)
-{
-	struct tm tm;
-	int c, y, mo, d, h, mi, se;
-	char back[32];
-	time_t t;
-
-	if (strlen(s) != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
-	    s[16] != ':' || s[19] != 'Z')
-		return -1;
-	if (two_digits(s, &c) != 0 || two_digits(s + 2, &y) != 0 ||
-	    two_digits(s + 5, &mo) != 0 || two_digits(s + 8, &d) != 0 ||
-	    two_digits(s + 11, &h) != 0 || two_digits(s + 14, &mi) != 0 ||
-	    two_digits(s + 17, &se) != 0)
-		return -1;
-	if (c * 100 + y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-	    mi > 59 || se > 59)
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = c * 100 + y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = se;
-	t = timegm(&tm);
-	if (t == (time_t)-1)
-		return -1;
-	pki_time_rfc3339(t, back);
-	if (strcmp(back, s) != 0)
-		return -1;
-	*out = t;
-	return 0;
-}
-
-static int
 is_blank(unsigned char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
@@ -923,7 +854,7 @@ read_header(struct rd *r, const struct pki_ynode *root, struct pki_bundle *b)
 	    get_text(r, root, "node", r->what, 1, &node) != 0 ||
 	    get_text(r, root, "created", r->what, 0, &created) != 0)
 		return -1;
-	if (parse_time(created, &b->created) != 0) {
+	if (pki_time_parse_rfc3339(created, 1970, &b->created) != 0) {
 		pki_text_sanitize(created, clean, sizeof(clean));
 		return pki_err_set(r->err, PKI_E_INVALID,
 			"%s: created '%s' is not an RFC 3339 UTC time (YYYY-MM-DDTHH:MM:SSZ)",
@@ -988,7 +919,7 @@ pki_bundle_parse(const unsigned char *data, size_t len, const char *name,
 		goto out;
 	}
 	if (set == NULL) {
-		/* by name only (set_name_ok refused anything like a path) */
+		/* by name only (pki_set_name_valid refused anything like a path) */
 		if (pki_profile_set_load(b->profiles, &own, err) != 0) {
 			pki_err_prefix(err, "%s", what);
 			goto out;

@@ -53,32 +53,6 @@ struct pki_ca {
 
 /* ---- small helpers -------------------------------------------------------- */
 
-/* The key usage bits in GnuTLS's encoding. */
-static unsigned
-ku_to_gnutls(unsigned ku)
-{
-	static const struct {
-		unsigned ours, gnutls;
-	} map[] = {
-		{ PKI_KU_DIGITAL_SIGNATURE, GNUTLS_KEY_DIGITAL_SIGNATURE },
-		{ PKI_KU_CONTENT_COMMITMENT, GNUTLS_KEY_NON_REPUDIATION },
-		{ PKI_KU_KEY_ENCIPHERMENT, GNUTLS_KEY_KEY_ENCIPHERMENT },
-		{ PKI_KU_DATA_ENCIPHERMENT, GNUTLS_KEY_DATA_ENCIPHERMENT },
-		{ PKI_KU_KEY_AGREEMENT, GNUTLS_KEY_KEY_AGREEMENT },
-		{ PKI_KU_KEY_CERT_SIGN, GNUTLS_KEY_KEY_CERT_SIGN },
-		{ PKI_KU_CRL_SIGN, GNUTLS_KEY_CRL_SIGN },
-		{ PKI_KU_ENCIPHER_ONLY, GNUTLS_KEY_ENCIPHER_ONLY },
-		{ PKI_KU_DECIPHER_ONLY, GNUTLS_KEY_DECIPHER_ONLY },
-	};
-	unsigned g = 0;
-	size_t i;
-
-	for (i = 0; i < PKI_ARRAY_LEN(map); i++)
-		if (ku & map[i].ours)
-			g |= map[i].gnutls;
-	return g;
-}
-
 /* The CA profile called name, or an error naming what is wrong. */
 static int
 ca_profile(const struct pki_ca_opts *o, const char *name, const struct pki_profile **out,
@@ -114,18 +88,6 @@ ca_path(const struct pki_ca_opts *o, const struct pki_profile *p, const char *ex
 		return pki_err_set(err, PKI_E_LIMIT, "CA '%s': path too long",
 			pki_profile_name(p));
 	return pki_path_join(out, o->ca_dir, rel, err);
-}
-
-/* The digest Go's x509 signs with for the key: SHA-384 for P-384. */
-static gnutls_digest_algorithm_t
-ca_digest(gnutls_pubkey_t pub)
-{
-	unsigned bits = 0;
-	int pk = gnutls_pubkey_get_pk_algorithm(pub, &bits);
-
-	if (pk == GNUTLS_PK_ECDSA && bits > 256)
-		return GNUTLS_DIG_SHA384;
-	return GNUTLS_DIG_SHA256;
 }
 
 /* Key algorithm and size of a CA key type (no Ed25519: kubeadm's CAs are
@@ -883,48 +845,6 @@ out:
 	return ret;
 }
 
-/*
- * The subject key identifier as Go (and so kubeadm) computes it, RFC 5280
- * 4.2.1.2 method (1): SHA-1 of the subjectPublicKey BIT STRING's value
- * (GnuTLS's own key id hashes the whole SubjectPublicKeyInfo).
- */
-static int
-ca_key_id(gnutls_pubkey_t pub, unsigned char kid[20], struct pki_err *err)
-{
-	gnutls_datum_t der = { NULL, 0 };
-	unsigned tag;
-	size_t hl, cl, off, end;
-	int ret = -1;
-
-	if (gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER, &der) < 0) {
-		pki_err_set(err, PKI_E_CRYPTO, "cannot encode the public key");
-		goto out;
-	}
-	/* SEQUENCE { AlgorithmIdentifier, BIT STRING } */
-	if (pki_der_tlv(der.data, der.size, &tag, &hl, &cl) != 0 || tag != 0x30)
-		goto bad;
-	off = hl;
-	end = hl + cl;
-	if (pki_der_tlv(der.data + off, end - off, &tag, &hl, &cl) != 0 || tag != 0x30)
-		goto bad;
-	off += hl + cl;
-	if (pki_der_tlv(der.data + off, end - off, &tag, &hl, &cl) != 0 || tag != 0x03 ||
-	    cl < 1 || off + hl + cl != end)
-		goto bad;
-	/* past the unused-bits octet */
-	if (gnutls_hash_fast(GNUTLS_DIG_SHA1, der.data + off + hl + 1, cl - 1, kid) < 0) {
-		pki_err_set(err, PKI_E_CRYPTO, "cannot hash the public key");
-		goto out;
-	}
-	ret = 0;
-	goto out;
-bad:
-	pki_err_set(err, PKI_E_CRYPTO, "cannot read the encoded public key");
-out:
-	gnutls_free(der.data);
-	return ret;
-}
-
 /* The self-signed CA certificate, as kubeadm's NewSelfSignedCACert makes it
  * plus a subject key identifier. */
 static int
@@ -946,7 +866,7 @@ ca_selfsign(const struct ca_new *c, int64_t validity, time_t now, struct pki_cer
 			(long long)validity);
 		goto out;
 	}
-	if (gnutls_rnd(GNUTLS_RND_NONCE, serial, sizeof(serial)) != 0) {
+	if (gnutls_rnd(GNUTLS_RND_RANDOM, serial, sizeof(serial)) != 0) {
 		pki_err_set(err, PKI_E_CRYPTO, "CA '%s': no randomness for a serial", name);
 		goto out;
 	}
@@ -969,12 +889,12 @@ ca_selfsign(const struct ca_new *c, int64_t validity, time_t now, struct pki_cer
 	if (ca_subject(c->p, crt, NULL, err) != 0 || ca_add_sans(c->p, crt, NULL, err) != 0)
 		goto out;
 	/* both critical, as Go marks them */
-	if (gnutls_x509_crt_set_key_usage(crt, ku_to_gnutls(pki_profile_key_usage(c->p))) < 0 ||
+	if (gnutls_x509_crt_set_key_usage(crt, pki_ku_to_gnutls(pki_profile_key_usage(c->p))) < 0 ||
 	    gnutls_x509_crt_set_basic_constraints(crt, 1, -1) < 0) {
 		pki_err_set(err, PKI_E_CRYPTO, "CA '%s': cannot set the usages", name);
 		goto out;
 	}
-	if (ca_key_id(c->pub, kid, err) != 0) {
+	if (pki_pubkey_key_id(c->pub, kid, err) != 0) {
 		pki_err_prefix(err, "CA '%s'", name);
 		goto out;
 	}
@@ -983,7 +903,7 @@ ca_selfsign(const struct ca_new *c, int64_t validity, time_t now, struct pki_cer
 			name);
 		goto out;
 	}
-	r = gnutls_x509_crt_privkey_sign(crt, crt, c->priv, ca_digest(c->pub), 0);
+	r = gnutls_x509_crt_privkey_sign(crt, crt, c->priv, pki_pubkey_sign_digest(c->pub), 0);
 	if (r < 0) {
 		pki_err_set(err, PKI_E_CRYPTO, "CA '%s': cannot sign the certificate: %s", name,
 			gnutls_strerror(r));
@@ -1023,11 +943,11 @@ ca_make_csr(const struct ca_new *c, struct pki_csr **out, struct pki_err *err)
 	if (ca_subject(c->p, NULL, crq, err) != 0 || ca_add_sans(c->p, NULL, crq, err) != 0)
 		goto out;
 	if (gnutls_x509_crq_set_basic_constraints(crq, 1, -1) < 0 ||
-	    gnutls_x509_crq_set_key_usage(crq, ku_to_gnutls(pki_profile_key_usage(c->p))) < 0) {
+	    gnutls_x509_crq_set_key_usage(crq, pki_ku_to_gnutls(pki_profile_key_usage(c->p))) < 0) {
 		pki_err_set(err, PKI_E_CRYPTO, "CA '%s': cannot request the usages", name);
 		goto out;
 	}
-	r = gnutls_x509_crq_privkey_sign(crq, c->priv, ca_digest(c->pub), 0);
+	r = gnutls_x509_crq_privkey_sign(crq, c->priv, pki_pubkey_sign_digest(c->pub), 0);
 	if (r < 0) {
 		pki_err_set(err, PKI_E_CRYPTO, "CA '%s': cannot sign the request: %s", name,
 			gnutls_strerror(r));

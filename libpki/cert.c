@@ -239,19 +239,6 @@ pki_strdup_clean(const char *s, size_t len, struct pki_err *err)
 	return d;
 }
 
-static void
-hex_lower(const unsigned char *p, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 0xf];
-	}
-	out[2 * n] = '\0';
-}
-
 /* ---- DER ------------------------------------------------------------------ */
 
 int
@@ -1204,7 +1191,7 @@ src_exts(const struct x509_src *s, char *tmp, struct pki_x509info *info,
 	else
 		r = crq_ski(s->crq, kid, &sz);
 	if (r >= 0)
-		hex_lower(kid, sz, info->ski);
+		pki_hex_lower(kid, sz, info->ski);
 	else if (r == GNUTLS_E_SHORT_MEMORY_BUFFER)
 		return pki_err_set(err, PKI_E_LIMIT,
 			"%s: subject key identifier longer than %u bytes", s->what,
@@ -1218,7 +1205,7 @@ src_exts(const struct x509_src *s, char *tmp, struct pki_x509info *info,
 		sz = sizeof(kid);
 		r = gnutls_x509_crt_get_authority_key_id(s->crt, kid, &sz, &crit);
 		if (r >= 0)
-			hex_lower(kid, sz, info->aki);
+			pki_hex_lower(kid, sz, info->aki);
 		else if (r == GNUTLS_E_SHORT_MEMORY_BUFFER)
 			return pki_err_set(err, PKI_E_LIMIT,
 				"%s: authority key identifier longer than %u bytes", s->what,
@@ -1429,11 +1416,11 @@ pki_cert_info(const struct pki_cert *cert, struct pki_x509info *info, struct pki
 			carry = v >> 8;
 		}
 		info->serial[0] = '-';
-		hex_lower(serial, sz, info->serial + 1);
+		pki_hex_lower(serial, sz, info->serial + 1);
 	} else {
 		size_t skip = sz > 1 && serial[0] == 0 && (serial[1] & 0x80) ? 1 : 0;
 
-		hex_lower(serial + skip, sz - skip, info->serial);
+		pki_hex_lower(serial + skip, sz - skip, info->serial);
 	}
 	info->not_before = gnutls_x509_crt_get_activation_time(cert->crt);
 	info->not_after = gnutls_x509_crt_get_expiration_time(cert->crt);

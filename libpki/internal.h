@@ -235,4 +235,33 @@ struct pki_ca;
 /* The CA's signing key (a key file's or a PKCS#11 object's), borrowed. */
 gnutls_privkey_t pki_ca_privkey(const struct pki_ca *ca);
 
+/* ---- small shared helpers (util.c) ---------------------------------------- */
+
+/* n octets as 2n lower-case hex digits and a NUL in out. */
+void pki_hex_lower(const unsigned char *p, size_t n, char *out);
+
+/* RFC 3339 in the one form kpki writes, "YYYY-MM-DDTHH:MM:SSZ" (UTC, no
+ * fraction), from min_year on. The round trip through pki_time_rfc3339
+ * refuses dates that do not exist (February 30) and leap seconds. 0, or -1
+ * when s is not such a time. */
+int pki_time_parse_rfc3339(const char *s, int min_year, time_t *out) PKI_WUR;
+
+/* Profile set and profile names as profile.c accepts them
+ * ([a-z0-9][a-z0-9.-]*, at most max bytes), never one that
+ * pki_profile_set_load() would take for a path (a ".yaml" name). */
+int pki_set_name_valid(const char *s, size_t max);
+
+/* PKI_KU_* bits in GnuTLS's encoding (GNUTLS_KEY_*). */
+unsigned pki_ku_to_gnutls(unsigned ku);
+
+/* The subject key identifier as Go (and so kubeadm) computes it, RFC 5280
+ * 4.2.1.2 method (1): SHA-1 of the subjectPublicKey BIT STRING's value. */
+int pki_pubkey_key_id(gnutls_pubkey_t pub, unsigned char out[20],
+	struct pki_err *err) PKI_WUR;
+
+/* The digest Go's x509 signs with for a CA's key: SHA-256 for RSA and
+ * P-256, SHA-384 for P-384, SHA-512 for P-521, none (GNUTLS_DIG_UNKNOWN)
+ * for Ed25519 and Ed448. */
+gnutls_digest_algorithm_t pki_pubkey_sign_digest(gnutls_pubkey_t pub);
+
 #endif

@@ -53,14 +53,21 @@ add_labelled(struct pki_names *to, const char *label, const struct pki_names *fr
 {
 	size_t i;
 
-	for (i = 0; i < from->n; i++) {
-		char line[PKI_ERR_MSG_MAX + 128];
-
-		if (snprintf(line, sizeof(line), "%s: %s", label, from->v[i]) < 0 ||
-		    pki_names_add(to, line, err) != 0)
+	for (i = 0; i < from->n; i++)
+		if (pki_names_addf(to, err, "%s: %s", label, from->v[i]) != 0)
 			return -1;
-	}
 	return 0;
+}
+
+/* "entry 'x'" or "profile 'x'", the name quoted sanitized. */
+static void
+make_label(const char *kind, const char *name, char out[PKI_QPATH_MAX])
+{
+	char clean[PKI_QPATH_MAX - 32];
+
+	pki_text_sanitize(name, clean, sizeof(clean));
+	/* clean is short enough that this never truncates */
+	(void)snprintf(out, PKI_QPATH_MAX, "%s '%s'", kind, clean);
 }
 
 static int
@@ -71,14 +78,10 @@ check_one(const struct pki_issue_opts *o, const struct pki_profile *p, const cha
 	struct pki_names r = { 0 }, n = { 0 };
 	int ret = -1;
 
-	if (pki_profile_kind(p) == PKI_PROFILE_CA) {
-		char line[256];
-
-		(void)snprintf(line, sizeof(line),
+	if (pki_profile_kind(p) == PKI_PROFILE_CA)
+		return pki_names_addf(refusals, err,
 			"%s: profile '%s' is a CA; kpki-sign never issues CA certificates", label,
 			pki_profile_name(p));
-		return pki_names_add(refusals, line, err);
-	}
 	if (pki_sign_check(p, o->policy, node, csr, &r, &n, err) != 0)
 		goto out;
 	if (add_labelled(refusals, label, &r, err) != 0 || add_labelled(notes, label, &n, err) != 0)
@@ -88,19 +91,6 @@ out:
 	pki_names_free(&r);
 	pki_names_free(&n);
 	return ret;
-}
-
-static void
-hex(const unsigned char *p, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 0xf];
-	}
-	out[2 * n] = '\0';
 }
 
 /* Makes the certificate's ledger record durable. */
@@ -116,27 +106,23 @@ record(struct pki_ledger *l, const struct pki_ca *ca, const struct pki_profile *
 	memset(&rec, 0, sizeof(rec));
 	if (pki_cert_info(cert, &info, err) != 0)
 		goto out;
-	(void)snprintf(rec.serial, sizeof(rec.serial), "%s", info.serial);
+	if (snprintf(rec.serial, sizeof(rec.serial), "%s", info.serial) >=
+	    (int)sizeof(rec.serial)) {
+		pki_err_set(err, PKI_E_LIMIT, "certificate serial '%.64s' is too long", info.serial);
+		goto out;
+	}
 	rec.ca = (char *)pki_profile_name(pki_ca_profile(ca));
 	rec.profile = (char *)pki_profile_name(p);
 	rec.subject = info.subject;
-	for (i = 0; i < info.dns.n; i++) {
-		char s[300];
-
-		if (snprintf(s, sizeof(s), "DNS:%s", info.dns.v[i]) >= (int)sizeof(s) ||
-		    pki_names_add(&rec.sans, s, err) != 0)
+	for (i = 0; i < info.dns.n; i++)
+		if (pki_names_addf(&rec.sans, err, "DNS:%s", info.dns.v[i]) != 0)
 			goto out;
-	}
-	for (i = 0; i < info.ip.n; i++) {
-		char s[64];
-
-		(void)snprintf(s, sizeof(s), "IP:%s", info.ip.v[i]);
-		if (pki_names_add(&rec.sans, s, err) != 0)
+	for (i = 0; i < info.ip.n; i++)
+		if (pki_names_addf(&rec.sans, err, "IP:%s", info.ip.v[i]) != 0)
 			goto out;
-	}
 	rec.not_before = info.not_before;
 	rec.not_after = info.not_after;
-	hex(info.sha256, sizeof(info.sha256), rec.sha256);
+	pki_hex_lower(info.sha256, sizeof(info.sha256), rec.sha256);
 	rec.issued = now;
 	rec.bundle = (char *)(bundle_fp ? bundle_fp : "");
 	ret = pki_ledger_append(l, &rec, err);
@@ -187,31 +173,62 @@ static int
 check_bundle_head(const struct pki_issue_opts *o, const struct pki_bundle *in,
 	struct pki_names *refusals, struct pki_err *err)
 {
-	const char *pname = pki_policy_name(o->policy);
-	char line[PKI_ERR_MSG_MAX];
+	const char *pname = pki_policy_name(o->policy), *node = pki_bundle_node(in);
+	char q[PKI_QPATH_MAX];
 
 	if (strcmp(pki_bundle_cluster(in), pki_policy_cluster(o->policy)) != 0) {
-		(void)snprintf(line, sizeof(line),
-			"bundle: cluster '%s' is not policy '%s''s cluster '%s'",
-			pki_bundle_cluster(in), pname, pki_policy_cluster(o->policy));
-		if (pki_names_add(refusals, line, err) != 0)
+		pki_text_sanitize(pki_bundle_cluster(in), q, sizeof(q));
+		if (pki_names_addf(refusals, err,
+			    "bundle: cluster '%s' is not policy '%s''s cluster '%s'", q, pname,
+			    pki_policy_cluster(o->policy)) != 0)
 			return -1;
 	}
 	if (strcmp(pki_bundle_profiles(in), pki_profile_set_name(o->ca->set)) != 0) {
-		(void)snprintf(line, sizeof(line),
-			"bundle: profile set '%s' is not the CA's profile set '%s'",
-			pki_bundle_profiles(in), pki_profile_set_name(o->ca->set));
-		if (pki_names_add(refusals, line, err) != 0)
+		pki_text_sanitize(pki_bundle_profiles(in), q, sizeof(q));
+		if (pki_names_addf(refusals, err,
+			    "bundle: profile set '%s' is not the CA's profile set '%s'", q,
+			    pki_profile_set_name(o->ca->set)) != 0)
 			return -1;
 	}
-	if (pki_bundle_node(in)[0] != '\0' &&
-	    !pki_policy_node_allowed(o->policy, pki_bundle_node(in))) {
-		(void)snprintf(line, sizeof(line), "bundle: node '%s' is not allowed by policy '%s'",
-			pki_bundle_node(in), pname);
-		if (pki_names_add(refusals, line, err) != 0)
+	/* exactly as listed: a node name is never lower-cased for it */
+	if (node[0] != '\0' && !pki_policy_node_allowed(o->policy, node)) {
+		pki_text_sanitize(node, q, sizeof(q));
+		if (pki_names_addf(refusals, err, "bundle: node '%s' is not allowed by policy '%s'",
+			    q, pname) != 0)
 			return -1;
 	}
 	return 0;
+}
+
+/*
+ * What a dry run checks past the requests, touching nothing: each CA loads
+ * (its certificate, its key's mode, that the key is the certificate's) and
+ * the ledger, if there is one yet, reads. No lock is taken, nothing written.
+ */
+static int
+dry_run_check(const struct pki_issue_opts *o, const struct pki_profile *const *profiles,
+	size_t n, struct pki_err *err)
+{
+	struct cas cas = { { NULL }, 0 };
+	struct pki_ledger_record *recs = NULL;
+	struct pki_ca *ca;
+	size_t i, nrec = 0;
+	int ret = -1;
+
+	for (i = 0; i < n; i++)
+		if (cas_get(o, &cas, pki_profile_ca(profiles[i]), &ca, err) != 0)
+			goto out;
+	if (pki_ledger_read(o->ca->ca_dir, &recs, &nrec, err) != 0) {
+		/* a CA that has issued nothing has no ledger yet */
+		if (err->code != PKI_E_NOTFOUND)
+			goto out;
+		pki_err_clear(err);
+	}
+	ret = 0;
+out:
+	pki_ledger_records_free(recs, nrec);
+	cas_free(&cas);
+	return ret;
 }
 
 int
@@ -219,12 +236,13 @@ pki_issue_bundle(const struct pki_issue_opts *o, const struct pki_bundle *in,
 	struct pki_bundle **out, struct pki_names *refusals, struct pki_names *notes,
 	struct pki_err *err)
 {
+	const struct pki_profile **profiles = NULL;
 	struct pki_bundle *b = NULL;
 	struct pki_ledger *l = NULL;
 	struct cas cas = { { NULL }, 0 };
 	struct pki_cert *cert = NULL;
 	const char *node = pki_bundle_node(in);
-	char fp[72];
+	char fp[72], label[PKI_QPATH_MAX];
 	size_t i, n = pki_bundle_count(in);
 	int ret = -1;
 
@@ -235,41 +253,42 @@ pki_issue_bundle(const struct pki_issue_opts *o, const struct pki_bundle *in,
 		return pki_err_set(err, PKI_E_INVALID,
 			"bundle fingerprint is %s, not the expected %.80s: refusing it", fp,
 			o->expect_fingerprint);
-	if (check_bundle_head(o, in, refusals, err) != 0)
+	profiles = pki_calloc(n, sizeof(*profiles), err);
+	if (profiles == NULL)
 		return -1;
+	if (check_bundle_head(o, in, refusals, err) != 0)
+		goto out;
 	for (i = 0; i < n; i++) {
 		const struct pki_bundle_entry *e = pki_bundle_at(in, i);
-		const struct pki_profile *p = pki_profile_set_find(o->ca->set,
-			pki_bundle_entry_name(e));
-		char label[128];
 
-		(void)snprintf(label, sizeof(label), "entry '%s'", pki_bundle_entry_name(e));
-		if (p == NULL) {
-			char line[256];
-
-			(void)snprintf(line, sizeof(line), "%s: no such profile in set '%s'", label,
-				pki_profile_set_name(o->ca->set));
-			if (pki_names_add(refusals, line, err) != 0)
-				return -1;
+		profiles[i] = pki_profile_set_find(o->ca->set, pki_bundle_entry_name(e));
+		make_label("entry", pki_bundle_entry_name(e), label);
+		if (profiles[i] == NULL) {
+			if (pki_names_addf(refusals, err, "%s: no such profile in set '%s'", label,
+				    pki_profile_set_name(o->ca->set)) != 0)
+				goto out;
 			continue;
 		}
-		if (check_one(o, p, node, pki_bundle_entry_csr(e), label, refusals, notes, err) != 0)
-			return -1;
+		if (check_one(o, profiles[i], node, pki_bundle_entry_csr(e), label, refusals,
+			    notes, err) != 0)
+			goto out;
 	}
 	/* all or nothing: one refusal stops the batch before any serial is used */
-	if (refusals->n > 0)
-		return pki_err_set(err, PKI_E_INVALID, "bundle %s: %zu refusal%s; nothing was signed",
-			fp, refusals->n, refusals->n == 1 ? "" : "s");
-	if (o->dry_run)
-		return 0;
+	if (refusals->n > 0) {
+		pki_err_set(err, PKI_E_INVALID, "bundle %s: %zu refusal%s; nothing was signed", fp,
+			refusals->n, refusals->n == 1 ? "" : "s");
+		goto out;
+	}
+	if (o->dry_run) {
+		ret = dry_run_check(o, profiles, n, err);
+		goto out;
+	}
 
 	/* every CA before the ledger: a CA that cannot sign stops us early */
 	for (i = 0; i < n; i++) {
-		const struct pki_profile *p = pki_profile_set_find(o->ca->set,
-			pki_bundle_entry_name(pki_bundle_at(in, i)));
 		struct pki_ca *ca;
 
-		if (cas_get(o, &cas, pki_profile_ca(p), &ca, err) != 0)
+		if (cas_get(o, &cas, pki_profile_ca(profiles[i]), &ca, err) != 0)
 			goto out;
 	}
 	if (pki_ledger_open(o->ca->ca_dir, &l, err) != 0)
@@ -279,8 +298,7 @@ pki_issue_bundle(const struct pki_issue_opts *o, const struct pki_bundle *in,
 		goto out;
 	for (i = 0; i < n; i++) {
 		const struct pki_bundle_entry *e = pki_bundle_at(in, i);
-		const struct pki_profile *p = pki_profile_set_find(o->ca->set,
-			pki_bundle_entry_name(e));
+		const struct pki_profile *p = profiles[i];
 		struct pki_ca *ca;
 
 		if (cas_get(o, &cas, pki_profile_ca(p), &ca, err) != 0 ||
@@ -299,6 +317,7 @@ out:
 	pki_bundle_free(b);
 	pki_ledger_close(l);
 	cas_free(&cas);
+	free(profiles);
 	return ret;
 }
 
@@ -311,20 +330,20 @@ pki_issue_one(const struct pki_issue_opts *o, const char *profile, const char *n
 	struct pki_ledger *l = NULL;
 	struct cas cas = { { NULL }, 0 };
 	struct pki_ca *ca = NULL;
-	char label[128];
+	char label[PKI_QPATH_MAX];
 	int ret = -1;
 
 	*out = NULL;
+	make_label("profile", profile, label);
 	if (p == NULL)
-		return pki_err_set(err, PKI_E_USAGE, "profile '%.64s': not in profile set '%s'",
-			profile, pki_profile_set_name(o->ca->set));
-	(void)snprintf(label, sizeof(label), "profile '%s'", profile);
+		return pki_err_set(err, PKI_E_USAGE, "%s: not in profile set '%s'", label,
+			pki_profile_set_name(o->ca->set));
 	if (check_one(o, p, node, csr, label, refusals, notes, err) != 0)
 		return -1;
 	if (refusals->n > 0)
 		return pki_err_set(err, PKI_E_INVALID, "%s: refused; nothing was signed", label);
 	if (o->dry_run)
-		return 0;
+		return dry_run_check(o, &p, 1, err);
 	if (cas_get(o, &cas, pki_profile_ca(p), &ca, err) != 0 ||
 	    pki_ledger_open(o->ca->ca_dir, &l, err) != 0 ||
 	    issue(o, l, ca, p, node, csr, NULL, out, err) != 0)

@@ -3,6 +3,7 @@
  * client-go reads them: current-context names a context, which names a
  * cluster and a user; certificate and key data are base64 of PEM.
  */
+#define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -360,4 +361,119 @@ const char *
 pki_kubeconfig_client_key_file(const struct pki_kubeconfig *kc)
 {
 	return kc->key_file;
+}
+
+/* ---- writing -------------------------------------------------------------- */
+
+/* A name or path that goes into the file: present, clean, one line. */
+static int
+spec_str(const char *s, const char *field, int required, struct pki_err *err)
+{
+	if (s == NULL || *s == '\0')
+		return required ? pki_err_set(err, PKI_E_USAGE, "kubeconfig: no %s given", field) :
+				  0;
+	if (!pki_text_is_clean(s, strlen(s), 0))
+		return pki_err_set(err, PKI_E_INVALID,
+			"kubeconfig: %s holds control characters or invalid UTF-8", field);
+	return 0;
+}
+
+/* "    <key>: <value>\n" with the value quoted as YAML needs */
+static int
+put_field(struct pki_buf *out, const char *indent, const char *key, const char *value,
+	struct pki_err *err)
+{
+	if (pki_buf_printf(out, err, "%s%s: ", indent, key) != 0 ||
+	    pki_yaml_str(out, value, err) != 0)
+		return -1;
+	return pki_buf_append(out, "\n", 1, err);
+}
+
+/* "    <key>: <base64 of data>\n"; the encoded copy is wiped (it may be a key) */
+static int
+put_data(struct pki_buf *out, const char *indent, const char *key, const struct pki_buf *data,
+	struct pki_err *err)
+{
+	struct pki_buf enc = { 0 };
+	int ret = -1;
+
+	if (pki_base64_encode(data->data, data->len, &enc, err) != 0)
+		goto out;
+	if (pki_buf_printf(out, err, "%s%s: ", indent, key) != 0 ||
+	    pki_buf_append(out, enc.data, enc.len, err) != 0 ||
+	    pki_buf_append(out, "\n", 1, err) != 0)
+		goto out;
+	ret = 0;
+out:
+	pki_buf_free(&enc);
+	return ret;
+}
+
+int
+pki_kubeconfig_render(const struct pki_kubeconfig_spec *s, struct pki_buf *out,
+	struct pki_err *err)
+{
+	struct pki_buf b = { 0 };
+	char *context = NULL;
+	int ret = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (spec_str(s->cluster, "cluster name", 1, err) != 0 ||
+	    spec_str(s->user, "user name", 1, err) != 0 ||
+	    spec_str(s->context, "context name", 0, err) != 0 ||
+	    spec_str(s->server, "server", 1, err) != 0 ||
+	    spec_str(s->ca_file, "CA file", 0, err) != 0 ||
+	    spec_str(s->cert_file, "client certificate file", 0, err) != 0 ||
+	    spec_str(s->key_file, "client key file", 0, err) != 0)
+		goto out;
+	if ((s->ca_file == NULL) == (s->ca_pem == NULL)) {
+		pki_err_set(err, PKI_E_USAGE, "kubeconfig: give the CA as data or as a file");
+		goto out;
+	}
+	if ((s->cert_file == NULL) == (s->cert_pem == NULL) ||
+	    (s->key_file == NULL) == (s->key_pem == NULL)) {
+		pki_err_set(err, PKI_E_USAGE,
+			"kubeconfig: give the client certificate and key as data or as files");
+		goto out;
+	}
+	if (strncmp(s->server, "https://", 8) != 0 || s->server[8] == '\0') {
+		pki_err_set(err, PKI_E_INVALID, "kubeconfig: server '%s' is not an https:// URL",
+			s->server);
+		goto out;
+	}
+	if (s->context != NULL) {
+		if ((context = pki_strdup(s->context, err)) == NULL)
+			goto out;
+	} else if (asprintf(&context, "%s@%s", s->user, s->cluster) < 0) {
+		context = NULL;
+		pki_err_nomem(err);
+		goto out;
+	}
+	/* clientcmd's own layout: keys in sorted order, as kubeadm's files */
+	if (pki_buf_printf(&b, err, "apiVersion: v1\nclusters:\n- cluster:\n") != 0 ||
+	    (s->ca_file && put_field(&b, "    ", "certificate-authority", s->ca_file, err) != 0) ||
+	    (s->ca_pem && put_data(&b, "    ", "certificate-authority-data", s->ca_pem, err) != 0) ||
+	    put_field(&b, "    ", "server", s->server, err) != 0 ||
+	    put_field(&b, "  ", "name", s->cluster, err) != 0 ||
+	    pki_buf_printf(&b, err, "contexts:\n- context:\n") != 0 ||
+	    put_field(&b, "    ", "cluster", s->cluster, err) != 0 ||
+	    put_field(&b, "    ", "user", s->user, err) != 0 ||
+	    put_field(&b, "  ", "name", context, err) != 0 ||
+	    put_field(&b, "", "current-context", context, err) != 0 ||
+	    pki_buf_printf(&b, err, "kind: Config\npreferences: {}\nusers:\n") != 0 ||
+	    put_field(&b, "", "- name", s->user, err) != 0 ||
+	    pki_buf_printf(&b, err, "  user:\n") != 0 ||
+	    (s->cert_file && put_field(&b, "    ", "client-certificate", s->cert_file, err) != 0) ||
+	    (s->cert_pem &&
+		    put_data(&b, "    ", "client-certificate-data", s->cert_pem, err) != 0) ||
+	    (s->key_file && put_field(&b, "    ", "client-key", s->key_file, err) != 0) ||
+	    (s->key_pem && put_data(&b, "    ", "client-key-data", s->key_pem, err) != 0))
+		goto out;
+	*out = b;
+	memset(&b, 0, sizeof(b)); /* transferred */
+	ret = 0;
+out:
+	pki_buf_free(&b);
+	free(context);
+	return ret;
 }

@@ -5,7 +5,8 @@
  * The journal is the source of truth: one JSON object a line, appended with
  * one write() and made durable with fsync before the certificate leaves the
  * tool. index.txt (the format of `openssl ca`) is derived from it and is
- * completed from it on open when a crash left it behind. A torn last
+ * completed from it on open when a crash left it behind, merging by serial:
+ * lines `openssl ca` changed or added are never rewritten. A torn last
  * journal line (a crash inside write(), or a power loss) is moved to
  * journal.torn before the journal is cut back to its last whole line, so
  * that no byte of history is lost, and serials seen in journal.torn are
@@ -33,7 +34,6 @@
 
 #define LEDGER_JOURNAL "journal.jsonl"
 #define LEDGER_INDEX   "index.txt"
-#define LEDGER_INDEX_OLD "index.txt.old"
 #define LEDGER_ATTR    "index.txt.attr"
 #define LEDGER_TORN    "journal.torn"
 #define LEDGER_LOCK    "lock"
@@ -53,11 +53,14 @@
 
 /* ---- a set of serials -------------------------------------------------- */
 
-enum { SER_EMPTY, SER_HANDED, SER_RECORDED, SER_TORN };
+/* A serial's state; a state only ever rises. Serials are kept in their
+ * canonical form (serial_canon), so that "0abc" and "abc" are one. */
+enum { SER_EMPTY, SER_HANDED, SER_RECORDED, SER_TORN, SER_OUTSIDE };
 
 struct sslot {
 	char s[LEDGER_SERIAL_MAX + 1];
 	unsigned char state;
+	size_t rec;		/* 1 + the journal record's index, or 0 */
 };
 
 struct serial_set {
@@ -90,8 +93,8 @@ sset_find(const struct serial_set *set, const char *s)
 	}
 }
 
-static void
-sset_put(struct serial_set *set, const char *s, unsigned char state)
+static struct sslot *
+sset_put(struct serial_set *set, const char *s, unsigned char state, size_t rec)
 {
 	size_t i;
 
@@ -100,12 +103,14 @@ sset_put(struct serial_set *set, const char *s, unsigned char state)
 		;
 	memcpy(set->v[i].s, s, strlen(s) + 1);
 	set->v[i].state = state;
+	set->v[i].rec = rec;
 	set->n++;
+	return &set->v[i];
 }
 
-/* Adds s (at most LEDGER_SERIAL_MAX digits) with state, or raises the state
- * of a serial already there. */
-static int
+/* Adds s (canonical, at most LEDGER_SERIAL_MAX digits) with state, or
+ * raises the state of a serial already there: its slot, or NULL with err. */
+static struct sslot *
 sset_add(struct serial_set *set, const char *s, unsigned char state, struct pki_err *err)
 {
 	struct sslot *slot = sset_find(set, s);
@@ -113,7 +118,7 @@ sset_add(struct serial_set *set, const char *s, unsigned char state, struct pki_
 	if (slot != NULL) {
 		if (state > slot->state)
 			slot->state = state;
-		return 0;
+		return slot;
 	}
 	/* keep the load under one half */
 	if ((set->n + 1) * 2 > set->cap) {
@@ -123,14 +128,41 @@ sset_add(struct serial_set *set, const char *s, unsigned char state, struct pki_
 		bigger.cap = set->cap ? set->cap * 2 : 1024;
 		bigger.v = pki_calloc(bigger.cap, sizeof(*bigger.v), err);
 		if (bigger.v == NULL)
-			return -1;
+			return NULL;
 		for (i = 0; i < set->cap; i++)
 			if (set->v[i].state != SER_EMPTY)
-				sset_put(&bigger, set->v[i].s, set->v[i].state);
+				(void)sset_put(&bigger, set->v[i].s, set->v[i].state,
+					set->v[i].rec);
 		free(set->v);
 		*set = bigger;
 	}
-	sset_put(set, s, state);
+	return sset_put(set, s, state, 0);
+}
+
+/* The canonical form of a serial in hex of either case, for the set: lower
+ * case without leading zeros ("0" for zero). -1 when s is not 1 to
+ * LEDGER_SERIAL_MAX hex digits after its leading zeros. */
+static int
+serial_canon(const char *s, size_t len, char out[LEDGER_SERIAL_MAX + 1])
+{
+	size_t i = 0, k = 0;
+
+	if (len == 0)
+		return -1;
+	while (i + 1 < len && s[i] == '0')
+		i++;
+	if (len - i > LEDGER_SERIAL_MAX)
+		return -1;
+	for (; i < len; i++) {
+		char c = s[i];
+
+		if (c >= 'A' && c <= 'F')
+			c = (char)(c - 'A' + 'a');
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return -1;
+		out[k++] = c;
+	}
+	out[k] = '\0';
 	return 0;
 }
 
@@ -153,51 +185,6 @@ static int
 is_clean_str(const char *s)
 {
 	return s != NULL && pki_text_is_clean(s, strlen(s), 0);
-}
-
-static int
-two_digits(const char *s, int *v)
-{
-	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
-		return -1;
-	*v = (s[0] - '0') * 10 + (s[1] - '0');
-	return 0;
-}
-
-/* The one RFC 3339 form the journal holds, "YYYY-MM-DDTHH:MM:SSZ"; the
- * round trip refuses dates that do not exist and leap seconds. */
-static int
-parse_time(const char *s, time_t *out)
-{
-	struct tm tm;
-	int c, y, mo, d, h, mi, se;
-	char back[32];
-	time_t t;
-
-	if (strlen(s) != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
-	    s[16] != ':' || s[19] != 'Z')
-		return -1;
-	if (two_digits(s, &c) != 0 || two_digits(s + 2, &y) != 0 ||
-	    two_digits(s + 5, &mo) != 0 || two_digits(s + 8, &d) != 0 ||
-	    two_digits(s + 11, &h) != 0 || two_digits(s + 14, &mi) != 0 ||
-	    two_digits(s + 17, &se) != 0)
-		return -1;
-	if (c * 100 + y < 1950 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-	    mi > 59 || se > 59)
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = c * 100 + y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = se;
-	t = timegm(&tm);
-	pki_time_rfc3339(t, back);
-	if (strcmp(back, s) != 0)
-		return -1;
-	*out = t;
-	return 0;
 }
 
 /* ---- records ------------------------------------------------------------- */
@@ -501,7 +488,7 @@ set_field(struct jp *j, int f, char *s, struct pki_ledger_record *rec)
 	default: free(s); return jp_fail(j, "internal: unknown field");
 	}
 	if (t != NULL) {
-		int bad = parse_time(s, t) != 0;
+		int bad = pki_time_parse_rfc3339(s, 1950, t) != 0;
 
 		free(s);
 		if (bad) {
@@ -771,36 +758,193 @@ fail:
 	return -1;
 }
 
-/* Opens path for reading, never through a symlink: a descriptor, -1 with
- * err, or -2 when the file does not exist and missing_ok. */
+/*
+ * Who may touch the ledger (kpki-ledger(5) FILES): its files are regular
+ * files, owned by the user running kpki (own), that group and others cannot
+ * write to; the journal (journal) is the owner's alone. A reader that only
+ * lists (own == 0) accepts any owner. Messages name the command that fixes
+ * the file.
+ */
 static int
-open_read(const char *path, const char *qpath, const char *what, int missing_ok,
+stat_check(const struct stat *st, const char *qpath, const char *what, int own, int journal,
 	struct pki_err *err)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	unsigned long euid = (unsigned long)geteuid();
 
-	if (fd >= 0)
-		return fd;
-	if (errno == ENOENT && missing_ok)
-		return -2;
-	if (errno == ELOOP)
+	if (S_ISLNK(st->st_mode))
 		return pki_err_set(err, PKI_E_PERM, "%s '%s': is a symbolic link (refused)", what,
 			qpath);
-	return pki_err_set(err, errno == ENOENT ? PKI_E_NOTFOUND : PKI_E_IO,
-		"%s '%s': cannot open: %s", what, qpath, strerror(errno));
+	if (!S_ISREG(st->st_mode))
+		return pki_err_set(err, PKI_E_PERM, "%s '%s': not a regular file", what, qpath);
+	if (own && (unsigned long)st->st_uid != euid)
+		return pki_err_set(err, PKI_E_PERM,
+			"%s '%s': owned by uid %lu, not by the user running kpki (uid %lu); fix "
+			"with: chown %lu '%s'",
+			what, qpath, (unsigned long)st->st_uid, euid, euid, qpath);
+	if (own && journal && (st->st_mode & 077))
+		return pki_err_set(err, PKI_E_PERM,
+			"%s '%s': mode %04o lets group or others read or write it; fix with: "
+			"chmod 600 '%s'",
+			what, qpath, (unsigned)(st->st_mode & 07777), qpath);
+	if (st->st_mode & 022)
+		return pki_err_set(err, PKI_E_PERM,
+			"%s '%s': mode %04o lets group or others write to it; fix with: "
+			"chmod go-w '%s'",
+			what, qpath, (unsigned)(st->st_mode & 07777), qpath);
+	return 0;
 }
 
 static int
-fsync_dir(const char *dir, const char *qdir, struct pki_err *err)
+fd_check(int fd, const char *qpath, const char *what, int own, int journal,
+	struct pki_err *err)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+	struct stat st;
 
-	if (fd < 0)
-		return pki_err_set(err, PKI_E_IO, "directory '%s': cannot open: %s", qdir,
+	if (fstat(fd, &st) != 0)
+		return pki_err_set(err, PKI_E_IO, "%s '%s': cannot stat: %s", what, qpath,
 			strerror(errno));
-	r = fsync(fd);
+	return stat_check(&st, qpath, what, own, journal, err);
+}
+
+/* The ledger directory, open at fd: a directory of the user running kpki
+ * that only its owner can enter (own), or at least one that group and
+ * others cannot write to (a reader). */
+static int
+dir_check(int fd, const char *qdir, int own, struct pki_err *err)
+{
+	unsigned long euid = (unsigned long)geteuid();
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return pki_err_set(err, PKI_E_IO, "ledger '%s': cannot stat: %s", qdir,
+			strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return pki_err_set(err, PKI_E_PERM, "ledger '%s': not a directory", qdir);
+	if (own && (unsigned long)st.st_uid != euid)
+		return pki_err_set(err, PKI_E_PERM,
+			"ledger '%s': owned by uid %lu, not by the user running kpki (uid %lu); "
+			"fix with: chown %lu '%s'",
+			qdir, (unsigned long)st.st_uid, euid, euid, qdir);
+	if (st.st_mode & (own ? 077 : 022))
+		return pki_err_set(err, PKI_E_PERM,
+			"ledger '%s': mode %04o lets group or others %s it; fix with: chmod 700 "
+			"'%s'",
+			qdir, (unsigned)(st.st_mode & 07777), own ? "into" : "write to", qdir);
+	return 0;
+}
+
+/*
+ * Opens the CA directory and checks it: one that group or others can write
+ * to would let them put a kpki-ledger of their own in place of the CA's
+ * (world-writable /tmp style directories included, sticky or not). When
+ * own, it must belong to the user running kpki or to root.
+ */
+static int
+ca_dir_open(const char *ca_dir, const char *qca, int own, struct pki_err *err)
+{
+	unsigned long euid = (unsigned long)geteuid();
+	struct stat st;
+	int fd = open(ca_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0) {
+		if (errno == ENOTDIR)
+			return pki_err_set(err, PKI_E_IO, "CA directory '%s': not a directory", qca);
+		return pki_err_set(err, errno == ENOENT ? PKI_E_NOTFOUND : PKI_E_IO,
+			"CA directory '%s': %s", qca, strerror(errno));
+	}
+	if (fstat(fd, &st) != 0) {
+		pki_err_set(err, PKI_E_IO, "CA directory '%s': cannot stat: %s", qca,
+			strerror(errno));
+		goto fail;
+	}
+	if (own && (unsigned long)st.st_uid != euid && st.st_uid != 0) {
+		pki_err_set(err, PKI_E_PERM,
+			"CA directory '%s': owned by uid %lu, neither the user running kpki (uid "
+			"%lu) nor root; fix with: chown %lu '%s'",
+			qca, (unsigned long)st.st_uid, euid, euid, qca);
+		goto fail;
+	}
+	if (st.st_mode & 022) {
+		pki_err_set(err, PKI_E_PERM,
+			"CA directory '%s': mode %04o lets group or others write to it, and so "
+			"replace its ledger; fix with: chmod go-w '%s'",
+			qca, (unsigned)(st.st_mode & 07777), qca);
+		goto fail;
+	}
+	return fd;
+fail:
 	close(fd);
-	if (r != 0)
+	return -1;
+}
+
+/* Opens name in the ledger directory dfd, never through a symlink, and
+ * checks it (stat_check): a descriptor, -1 with err, or -2 when the file
+ * does not exist and missing_ok. */
+static int
+open_at(int dfd, const char *name, int flags, const char *qpath, const char *what,
+	int own, int journal, int missing_ok, struct pki_err *err)
+{
+	int fd = openat(dfd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0600);
+
+	if (fd < 0) {
+		if (errno == ENOENT && missing_ok)
+			return -2;
+		if (errno == ELOOP)
+			return pki_err_set(err, PKI_E_PERM, "%s '%s': is a symbolic link (refused)",
+				what, qpath);
+		if (errno == EISDIR)
+			return pki_err_set(err, PKI_E_PERM, "%s '%s': not a regular file", what,
+				qpath);
+		return pki_err_set(err, errno == ENOENT ? PKI_E_NOTFOUND : PKI_E_IO,
+			"%s '%s': cannot open: %s", what, qpath, strerror(errno));
+	}
+	if (fd_check(fd, qpath, what, own, journal, err) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Opens (or, with create, makes) the ledger directory in the CA directory
+ * cafd, never through a symlink, and checks it (dir_check). Sets *created. */
+static int
+ledger_dir_open(int cafd, const char *qdir, int create, int own, int *created,
+	struct pki_err *err)
+{
+	int fd;
+
+	if (created != NULL)
+		*created = 0;
+	if (create) {
+		if (mkdirat(cafd, PKI_LEDGER_DIR, 0700) == 0) {
+			if (created != NULL)
+				*created = 1;
+		}
+		else if (errno != EEXIST)
+			return pki_err_set(err, PKI_E_IO, "ledger '%s': cannot create: %s", qdir,
+				strerror(errno));
+	}
+	fd = openat(cafd, PKI_LEDGER_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ELOOP || errno == ENOTDIR)
+			return pki_err_set(err, PKI_E_PERM, "ledger '%s': not a directory (a "
+				"symbolic link or a file is refused)", qdir);
+		return pki_err_set(err, errno == ENOENT ? PKI_E_NOTFOUND : PKI_E_IO,
+			"ledger '%s': %s", qdir,
+			errno == ENOENT ? "not found (no certificate was issued with this CA "
+					  "directory)" : strerror(errno));
+	}
+	if (dir_check(fd, qdir, own, err) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int
+fsync_fd(int fd, const char *qdir, struct pki_err *err)
+{
+	if (fsync(fd) != 0)
 		return pki_err_set(err, PKI_E_IO, "directory '%s': cannot sync: %s", qdir,
 			strerror(errno));
 	return 0;
@@ -809,9 +953,10 @@ fsync_dir(const char *dir, const char *qdir, struct pki_err *err)
 /* ---- the handle ----------------------------------------------------------- */
 
 struct pki_ledger {
-	char *dir;			/* <ca-dir>/kpki-ledger */
+	char *dir, *journal;		/* <ca-dir>/kpki-ledger, its journal */
 	char qdir[PKI_QPATH_MAX];	/* for messages */
-	char *journal, *index, *torn;
+	char qjournal[PKI_QPATH_MAX], qindex[PKI_QPATH_MAX], qtorn[PKI_QPATH_MAX];
+	int dfd;			/* the ledger directory, as checked */
 	int lock_fd, jfd, ifd;
 	size_t jsize, nrec;
 	struct serial_set set;
@@ -831,10 +976,10 @@ pki_ledger_close(struct pki_ledger *l)
 	 * as removing it would let two openers lock two different files */
 	if (l->lock_fd >= 0)
 		close(l->lock_fd);
+	if (l->dfd >= 0)
+		close(l->dfd);
 	free(l->dir);
 	free(l->journal);
-	free(l->index);
-	free(l->torn);
 	free(l->set.v);
 	free(l);
 }
@@ -848,11 +993,10 @@ lock_ledger(struct pki_ledger *l, struct pki_err *err)
 	if (pki_path_join(&path, l->dir, LEDGER_LOCK, err) != 0)
 		return -1;
 	pki_text_sanitize(path, qlock, sizeof(qlock));
-	l->lock_fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+	l->lock_fd = open_at(l->dfd, LEDGER_LOCK, O_RDWR | O_CREAT, qlock, "ledger lock", 1, 0, 0,
+		err);
 	if (l->lock_fd < 0) {
-		pki_err_set(err, errno == ELOOP ? PKI_E_PERM : PKI_E_IO,
-			"ledger lock '%s': cannot open: %s", qlock,
-			errno == ELOOP ? "is a symbolic link (refused)" : strerror(errno));
+		l->lock_fd = -1;
 		goto out;
 	}
 	while (flock(l->lock_fd, LOCK_EX | LOCK_NB) != 0) {
@@ -902,7 +1046,7 @@ reserve_serials(struct pki_ledger *l, const unsigned char *text, size_t len,
 
 	while (i + klen <= len) {
 		const unsigned char *hit = memmem(text + i, len - i, key, klen);
-		char s[LEDGER_SERIAL_MAX + 1];
+		char s[LEDGER_SERIAL_MAX + 1], canon[LEDGER_SERIAL_MAX + 1];
 		size_t k = 0;
 
 		if (hit == NULL)
@@ -911,8 +1055,8 @@ reserve_serials(struct pki_ledger *l, const unsigned char *text, size_t len,
 		while (i < len && k < LEDGER_SERIAL_MAX &&
 		       ((text[i] >= '0' && text[i] <= '9') || (text[i] >= 'a' && text[i] <= 'f')))
 			s[k++] = (char)text[i++];
-		s[k] = '\0';
-		if (k > 0 && sset_add(&l->set, s, SER_TORN, err) != 0)
+		if (k > 0 && serial_canon(s, k, canon) == 0 &&
+		    sset_add(&l->set, canon, SER_TORN, err) == NULL)
 			return -1;
 	}
 	return 0;
@@ -925,10 +1069,9 @@ set_aside(struct pki_ledger *l, const unsigned char *tail, size_t tlen, size_t g
 	struct pki_err *err)
 {
 	struct pki_buf b = { 0 };
-	char now[32], qtorn[PKI_QPATH_MAX];
+	char now[32];
 	int fd = -1, ret = -1;
 
-	pki_text_sanitize(l->torn, qtorn, sizeof(qtorn));
 	pki_time_rfc3339(time(NULL), now);
 	if (pki_buf_printf(&b, err,
 		    "# kpki-ledger: torn tail of " LEDGER_JOURNAL " at offset %zu, %zu bytes, "
@@ -937,25 +1080,24 @@ set_aside(struct pki_ledger *l, const unsigned char *tail, size_t tlen, size_t g
 	    pki_buf_append(&b, tail, tlen, err) != 0 ||
 	    (tail[tlen - 1] != '\n' && pki_buf_append(&b, "\n", 1, err) != 0))
 		goto out;
-	fd = open(l->torn, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
-		0600);
+	fd = open_at(l->dfd, LEDGER_TORN, O_WRONLY | O_APPEND | O_CREAT, l->qtorn, "ledger file",
+		1, 0, 0, err);
 	if (fd < 0) {
-		pki_err_set(err, PKI_E_IO, "ledger file '%s': cannot open: %s", qtorn,
-			strerror(errno));
+		fd = -1;
 		goto out;
 	}
-	if (pki_write_all(fd, b.data, b.len, qtorn, err) != 0)
+	if (pki_write_all(fd, b.data, b.len, l->qtorn, err) != 0)
 		goto out;
 	if (fsync(fd) != 0) {
-		pki_err_set(err, PKI_E_IO, "ledger file '%s': cannot sync: %s", qtorn,
+		pki_err_set(err, PKI_E_IO, "ledger file '%s': cannot sync: %s", l->qtorn,
 			strerror(errno));
 		goto out;
 	}
-	if (fsync_dir(l->dir, l->qdir, err) != 0)
+	if (fsync_fd(l->dfd, l->qdir, err) != 0)
 		goto out;
 	if (ftruncate(l->jfd, (off_t)good) != 0 || fsync(l->jfd) != 0) {
-		pki_err_set(err, PKI_E_IO, "ledger journal '%s/" LEDGER_JOURNAL
-			"': cannot cut off its torn tail: %s", l->qdir, strerror(errno));
+		pki_err_set(err, PKI_E_IO, "ledger journal '%s': cannot cut off its torn tail: %s",
+			l->qjournal, strerror(errno));
 		goto out;
 	}
 	ret = 0;
@@ -1075,96 +1217,211 @@ index_line(const struct pki_ledger_record *rec, struct pki_buf *b, struct pki_er
 		return -1;
 	return pki_buf_append(b, "\n", 1, err);
 }
+/* One field of an index.txt line. */
+struct ifield {
+	const unsigned char *p;
+	size_t len;
+};
 
-/* 1 when the index.txt line [s, s+len) names serial (upper-case) in its
- * fourth field. */
-static int
-index_line_is(const unsigned char *s, size_t len, const char *serial)
+/* Splits the index.txt line [s, s+len) at tabs into at most 6 fields (the
+ * sixth, the subject, takes the rest of the line); the count. */
+static size_t
+index_fields(const unsigned char *s, size_t len, struct ifield f[6])
 {
-	size_t i, field = 0, start = 0, n = strlen(serial);
+	size_t n = 0, start = 0, i;
 
-	for (i = 0; i <= len; i++) {
-		if (i < len && s[i] != '\t')
+	for (i = 0; i <= len && n < 6; i++) {
+		if (i < len && (s[i] != '\t' || n == 5))
 			continue;
-		if (field == 3)
-			return i - start == n && memcmp(s + start, serial, n) == 0;
-		field++;
+		f[n].p = s + start;
+		f[n].len = i - start;
+		n++;
 		start = i + 1;
+	}
+	return n;
+}
+
+static int
+field_eq(const struct ifield *a, const struct ifield *b)
+{
+	return a->len == b->len && memcmp(a->p, b->p, a->len) == 0;
+}
+
+/* A field, cut and with control bytes escaped, for a message. */
+static void
+field_quote(const struct ifield *f, char *out, size_t cap)
+{
+	char raw[160];
+	size_t n = f->len < sizeof(raw) - 1 ? f->len : sizeof(raw) - 1;
+
+	memcpy(raw, f->p, n);
+	raw[n] = '\0';
+	pki_text_sanitize(raw, out, cap);
+}
+
+/*
+ * Takes in one line of index.txt (line number lineno). A line of a journal
+ * record must say what the journal says of its expiry and subject (its
+ * status, revocation date and file name are `openssl ca`'s to change); it
+ * marks the record seen. A line of a serial the journal does not hold
+ * (`openssl ca` issued it, or someone added it) is kept as it is and its
+ * serial is never handed out. A line without a readable serial is kept.
+ */
+static int
+index_take_line(struct pki_ledger *l, const struct pki_ledger_record *recs,
+	unsigned char *seen, const unsigned char *s, size_t len, size_t lineno,
+	struct pki_buf *tmp, struct pki_err *err)
+{
+	struct ifield f[6], w[6];
+	char canon[LEDGER_SERIAL_MAX + 1], qa[200], qb[200];
+	const struct pki_ledger_record *r;
+	struct sslot *slot;
+	size_t nf = index_fields(s, len, f);
+
+	if (nf < 4 || serial_canon((const char *)f[3].p, f[3].len, canon) != 0)
+		return 0;
+	slot = sset_find(&l->set, canon);
+	if (slot == NULL || slot->rec == 0) {
+		if (slot == NULL && sset_add(&l->set, canon, SER_OUTSIDE, err) == NULL)
+			return -1;
+		return 0;
+	}
+	r = &recs[slot->rec - 1];
+	tmp->len = 0;
+	if (index_line(r, tmp, err) != 0)
+		return -1;
+	(void)index_fields(tmp->data, tmp->len - 1, w);
+	if (nf != 6)
+		return pki_err_set(err, PKI_E_INVALID,
+			"ledger index '%s': line %zu: serial %s: %zu fields, not the 6 of "
+			"`openssl ca`; correct the line, or delete it and kpki adds the journal's",
+			l->qindex, lineno, r->serial, nf);
+	if (!field_eq(&f[1], &w[1])) {
+		field_quote(&f[1], qa, sizeof(qa));
+		field_quote(&w[1], qb, sizeof(qb));
+		return pki_err_set(err, PKI_E_INVALID,
+			"ledger index '%s': line %zu: serial %s expires '%s', but '%s' in the "
+			"journal; correct the line, or delete it and kpki adds the journal's",
+			l->qindex, lineno, r->serial, qa, qb);
+	}
+	if (!field_eq(&f[5], &w[5])) {
+		field_quote(&f[5], qa, sizeof(qa));
+		field_quote(&w[5], qb, sizeof(qb));
+		return pki_err_set(err, PKI_E_INVALID,
+			"ledger index '%s': line %zu: serial %s has subject '%s', but '%s' in the "
+			"journal; correct the line, or delete it and kpki adds the journal's",
+			l->qindex, lineno, r->serial, qa, qb);
+	}
+	seen[slot->rec - 1] = 1;
+	return 0;
+}
+
+/* 1 when the last line of index.txt, cut short [s, s+len), is the start of a
+ * journal record's line: a write of kpki's that a crash interrupted, which
+ * the journal holds whole. 0 when it is not, -1 on error. */
+static int
+index_tail_is_ours(const struct pki_ledger_record *recs, size_t n, const unsigned char *s,
+	size_t len, struct pki_buf *tmp, struct pki_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		tmp->len = 0;
+		if (index_line(&recs[i], tmp, err) != 0)
+			return -1;
+		if (len < tmp->len && memcmp(tmp->data, s, len) == 0)
+			return 1;
 	}
 	return 0;
 }
 
 /*
- * Completes index.txt from the journal. When its whole lines are the
- * journal's first records (statuses may have been changed by `openssl ca`,
- * and are kept), the missing ones are added; when it disagrees with the
- * journal, the journal wins and the old file is kept as index.txt.old.
- * Either way the new file replaces the old one atomically.
+ * Completes index.txt from the journal, merging by serial: every line of
+ * index.txt stays as it is (statuses and revocations `openssl ca` made,
+ * lines of certificates kpki did not issue), and the journal's records it
+ * lacks are added after them, in the journal's order. Only a last line cut
+ * short by a crash of kpki's own write is dropped (the journal holds it
+ * whole). A line that contradicts the journal is an error: nothing is
+ * changed until someone looks at it. A new file replaces the old one
+ * atomically; nothing is ever set aside.
  */
 static int
 index_reconcile(struct pki_ledger *l, const struct pki_ledger_record *recs, size_t n,
 	struct pki_err *err)
 {
-	struct pki_buf old = { 0 }, neu = { 0 };
-	char *oldpath = NULL, qindex[PKI_QPATH_MAX];
-	size_t pos = 0, k = 0, i;
-	int fd, ret = -1, missing = 0, agree = 1;
+	struct pki_buf old = { 0 }, neu = { 0 }, tmp = { 0 };
+	unsigned char *seen = NULL;
+	size_t pos = 0, keep = 0, lineno = 0, i;
+	mode_t mode = 0600;
+	int fd, ret = -1, changed = 0;
 
-	pki_text_sanitize(l->index, qindex, sizeof(qindex));
-	fd = open_read(l->index, qindex, "ledger index", 1, err);
-	if (fd == -1)
+	if (n > 0 && (seen = pki_calloc(n, 1, err)) == NULL)
 		return -1;
+	fd = open_at(l->dfd, LEDGER_INDEX, O_RDONLY, l->qindex, "ledger index", 1, 0, 1, err);
+	if (fd == -1)
+		goto out;
 	if (fd == -2) {
-		missing = 1;
+		changed = 1; /* none yet */
 	} else {
-		int r = read_fd_all(fd, qindex, "ledger index", LEDGER_CAP_JOURNAL, &old, err);
+		struct stat st;
+		int r = read_fd_all(fd, l->qindex, "ledger index", LEDGER_CAP_JOURNAL, &old, err);
 
+		/* a mode someone chose (0644 for readers of openssl ca) is kept */
+		if (r == 0 && fstat(fd, &st) == 0)
+			mode = (st.st_mode & 0644) | 0600;
 		close(fd);
 		if (r != 0)
-			return -1;
+			goto out;
 		while (pos < old.len) {
 			const unsigned char *nl = memchr(old.data + pos, '\n', old.len - pos);
-			char serial[LEDGER_SERIAL_MAX + 2];
+			size_t llen;
 
+			lineno++;
 			if (nl == NULL)
-				break; /* torn: dropped, rewritten from the journal */
-			if (k >= n) {
-				agree = 0;
 				break;
+			llen = (size_t)(nl - (old.data + pos));
+			if (index_take_line(l, recs, seen, old.data + pos, llen, lineno, &tmp,
+				    err) != 0)
+				goto out;
+			pos += llen + 1;
+		}
+		keep = pos;
+		if (pos < old.len) {
+			int ours = index_tail_is_ours(recs, n, old.data + pos, old.len - pos, &tmp,
+				err);
+
+			if (ours < 0)
+				goto out;
+			changed = 1;
+			if (!ours) {
+				/* someone else's line, without its newline: kept */
+				if (index_take_line(l, recs, seen, old.data + pos, old.len - pos,
+					    lineno, &tmp, err) != 0)
+					goto out;
+				keep = old.len;
 			}
-			index_serial(recs[k].serial, serial);
-			if (!index_line_is(old.data + pos, (size_t)(nl - (old.data + pos)),
-				    serial)) {
-				agree = 0;
-				break;
-			}
-			pos = (size_t)(nl - old.data) + 1;
-			k++;
 		}
 	}
-	if (!missing && agree && k == n && pos == old.len) {
-		ret = 0;
+	if (pki_buf_append(&neu, old.data ? old.data : (const unsigned char *)"", keep, err) != 0)
 		goto out;
-	}
-	if (!agree) {
-		if (pki_path_join(&oldpath, l->dir, LEDGER_INDEX_OLD, err) != 0 ||
-		    pki_file_write(oldpath, old.data, old.len, 0600, 0, err) != 0)
-			goto out;
-		k = 0;
-		pos = 0;
-	}
-	if (pki_buf_append(&neu, old.data ? old.data : (const unsigned char *)"", pos, err) != 0)
+	if (keep > 0 && neu.data[keep - 1] != '\n' && pki_buf_append(&neu, "\n", 1, err) != 0)
 		goto out;
-	for (i = k; i < n; i++)
+	for (i = 0; i < n; i++) {
+		if (seen[i])
+			continue;
+		changed = 1;
 		if (index_line(&recs[i], &neu, err) != 0)
 			goto out;
-	if (pki_file_write(l->index, neu.data, neu.len, 0600, 0, err) != 0)
+	}
+	if (changed &&
+	    pki_file_writeat(l->dfd, l->dir, LEDGER_INDEX, neu.data, neu.len, mode, 0, err) != 0)
 		goto out;
 	ret = 0;
 out:
-	free(oldpath);
+	free(seen);
 	pki_buf_free(&old);
 	pki_buf_free(&neu);
+	pki_buf_free(&tmp);
 	return ret;
 }
 
@@ -1175,17 +1432,24 @@ static int
 attr_ensure(struct pki_ledger *l, struct pki_err *err)
 {
 	static const char attr[] = "unique_subject = no\n";
-	char *path = NULL;
-	int r, ret = -1;
+	char *path = NULL, qattr[PKI_QPATH_MAX];
+	struct stat st;
+	int ret = -1;
 
 	if (pki_path_join(&path, l->dir, LEDGER_ATTR, err) != 0)
 		return -1;
-	r = pki_file_exists(path, err);
-	if (r < 0)
+	pki_text_sanitize(path, qattr, sizeof(qattr));
+	if (fstatat(l->dfd, LEDGER_ATTR, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (stat_check(&st, qattr, "ledger file", 1, 0, err) != 0)
+			goto out;
+	} else if (errno != ENOENT) {
+		pki_err_set(err, PKI_E_IO, "ledger file '%s': cannot stat: %s", qattr,
+			strerror(errno));
 		goto out;
-	if (r == 0 && pki_file_write(path, attr, sizeof(attr) - 1, 0600, PKI_WRITE_NOREPLACE,
-			      err) != 0)
+	} else if (pki_file_writeat(l->dfd, l->dir, LEDGER_ATTR, attr, sizeof(attr) - 1, 0600,
+			   PKI_WRITE_NOREPLACE, err) != 0) {
 		goto out;
+	}
 	ret = 0;
 out:
 	free(path);
@@ -1199,27 +1463,33 @@ recover(struct pki_ledger *l, struct pki_err *err)
 {
 	struct pki_ledger_record *recs = NULL;
 	struct pki_buf data = { 0 }, torn = { 0 };
-	char qj[PKI_QPATH_MAX], qtorn[PKI_QPATH_MAX];
 	size_t n = 0, good = 0, i;
 	int fd = -1, ret = -1;
 
-	pki_text_sanitize(l->journal, qj, sizeof(qj));
-	pki_text_sanitize(l->torn, qtorn, sizeof(qtorn));
-	if (read_fd_all(l->jfd, qj, "ledger journal", LEDGER_CAP_JOURNAL, &data, err) != 0)
+	if (read_fd_all(l->jfd, l->qjournal, "ledger journal", LEDGER_CAP_JOURNAL, &data, err) != 0)
 		goto out;
 	if (pki_ledger_parse(data.data, data.len, l->journal, &recs, &n, &good, err) != 0)
 		goto out;
 	for (i = 0; i < n; i++) {
-		struct sslot *slot = sset_find(&l->set, recs[i].serial);
+		char canon[LEDGER_SERIAL_MAX + 1];
+		struct sslot *slot;
 
-		if (slot != NULL && slot->state == SER_RECORDED) {
-			pki_err_set(err, PKI_E_INVALID,
-				"ledger journal '%s': line %zu: serial %s is recorded twice", qj,
-				i + 1, recs[i].serial);
+		if (serial_canon(recs[i].serial, strlen(recs[i].serial), canon) != 0) {
+			pki_err_set(err, PKI_E_INVALID, "ledger journal '%s': line %zu: bad serial",
+				l->qjournal, i + 1);
 			goto out;
 		}
-		if (sset_add(&l->set, recs[i].serial, SER_RECORDED, err) != 0)
+		slot = sset_find(&l->set, canon);
+		if (slot != NULL && slot->rec != 0) {
+			pki_err_set(err, PKI_E_INVALID,
+				"ledger journal '%s': line %zu: serial %s is recorded twice",
+				l->qjournal, i + 1, recs[i].serial);
 			goto out;
+		}
+		slot = sset_add(&l->set, canon, SER_RECORDED, err);
+		if (slot == NULL)
+			goto out;
+		slot->rec = i + 1;
 	}
 	if (good < data.len) {
 		if (reserve_serials(l, data.data + good, data.len - good, err) != 0 ||
@@ -1229,11 +1499,11 @@ recover(struct pki_ledger *l, struct pki_err *err)
 	l->jsize = good;
 	l->nrec = n;
 	/* serials of earlier torn tails */
-	fd = open_read(l->torn, qtorn, "ledger file", 1, err);
+	fd = open_at(l->dfd, LEDGER_TORN, O_RDONLY, l->qtorn, "ledger file", 1, 0, 1, err);
 	if (fd == -1)
 		goto out;
 	if (fd >= 0) {
-		int r = read_fd_all(fd, qtorn, "ledger file", LEDGER_CAP_JOURNAL, &torn, err);
+		int r = read_fd_all(fd, l->qtorn, "ledger file", LEDGER_CAP_JOURNAL, &torn, err);
 
 		close(fd);
 		if (r != 0 || reserve_serials(l, torn.data, torn.len, err) != 0)
@@ -1249,97 +1519,77 @@ out:
 	return ret;
 }
 
+/* dir/name for a message. */
+static int
+quote_in(const char *dir, const char *name, char *out, size_t cap, struct pki_err *err)
+{
+	char *path = NULL;
+
+	if (pki_path_join(&path, dir, name, err) != 0)
+		return -1;
+	pki_text_sanitize(path, out, cap);
+	free(path);
+	return 0;
+}
+
 int
 pki_ledger_open(const char *ca_dir, struct pki_ledger **out, struct pki_err *err)
 {
 	struct pki_ledger *l = NULL;
-	char qca[PKI_QPATH_MAX], qj[PKI_QPATH_MAX];
-	struct stat st;
-	int ret = -1, created = 0;
+	char qca[PKI_QPATH_MAX];
+	int ret = -1, created = 0, cafd = -1;
 
 	*out = NULL;
 	pki_text_sanitize(ca_dir, qca, sizeof(qca));
-	if (stat(ca_dir, &st) != 0)
-		return pki_err_set(err, errno == ENOENT ? PKI_E_NOTFOUND : PKI_E_IO,
-			"CA directory '%s': %s", qca, strerror(errno));
-	if (!S_ISDIR(st.st_mode))
-		return pki_err_set(err, PKI_E_IO, "CA directory '%s': not a directory", qca);
 	l = pki_calloc(1, sizeof(*l), err);
 	if (l == NULL)
 		return -1;
-	l->lock_fd = l->jfd = l->ifd = -1;
+	l->lock_fd = l->jfd = l->ifd = l->dfd = -1;
 	if (pki_path_join(&l->dir, ca_dir, PKI_LEDGER_DIR, err) != 0 ||
 	    pki_path_join(&l->journal, l->dir, LEDGER_JOURNAL, err) != 0 ||
-	    pki_path_join(&l->index, l->dir, LEDGER_INDEX, err) != 0 ||
-	    pki_path_join(&l->torn, l->dir, LEDGER_TORN, err) != 0)
+	    quote_in(l->dir, LEDGER_INDEX, l->qindex, sizeof(l->qindex), err) != 0 ||
+	    quote_in(l->dir, LEDGER_TORN, l->qtorn, sizeof(l->qtorn), err) != 0)
 		goto out;
 	pki_text_sanitize(l->dir, l->qdir, sizeof(l->qdir));
-	pki_text_sanitize(l->journal, qj, sizeof(qj));
-	if (mkdir(l->dir, 0700) == 0)
-		created = 1;
-	else if (errno != EEXIST) {
-		pki_err_set(err, PKI_E_IO, "ledger '%s': cannot create: %s", l->qdir,
-			strerror(errno));
+	pki_text_sanitize(l->journal, l->qjournal, sizeof(l->qjournal));
+	cafd = ca_dir_open(ca_dir, qca, 1, err);
+	if (cafd < 0) {
+		cafd = -1;
 		goto out;
 	}
-	if (lstat(l->dir, &st) != 0) {
-		pki_err_set(err, PKI_E_IO, "ledger '%s': cannot stat: %s", l->qdir,
-			strerror(errno));
+	l->dfd = ledger_dir_open(cafd, l->qdir, 1, 1, &created, err);
+	if (l->dfd < 0) {
+		l->dfd = -1;
 		goto out;
 	}
-	if (!S_ISDIR(st.st_mode)) {
-		pki_err_set(err, PKI_E_PERM, "ledger '%s': not a directory (a symbolic link "
-			"or a file is refused)", l->qdir);
-		goto out;
-	}
-	if (st.st_mode & 022) {
-		pki_err_set(err, PKI_E_PERM,
-			"ledger '%s': mode %04o lets group or others write to it; fix with: "
-			"chmod 700 '%s'",
-			l->qdir, (unsigned)(st.st_mode & 07777), l->dir);
-		goto out;
-	}
-	if (created && fsync_dir(ca_dir, qca, err) != 0)
+	if (created && fsync_fd(cafd, qca, err) != 0)
 		goto out;
 	if (lock_ledger(l, err) != 0)
 		goto out;
-	l->jfd = open(l->journal,
-		O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+	l->jfd = open_at(l->dfd, LEDGER_JOURNAL, O_RDWR | O_APPEND | O_CREAT, l->qjournal,
+		"ledger journal", 1, 1, 0, err);
 	if (l->jfd < 0) {
-		pki_err_set(err, errno == ELOOP ? PKI_E_PERM : PKI_E_IO,
-			"ledger journal '%s': cannot open: %s", qj,
-			errno == ELOOP ? "is a symbolic link (refused)" : strerror(errno));
+		l->jfd = -1;
 		goto out;
 	}
-	if (fsync_dir(l->dir, l->qdir, err) != 0)
+	if (fsync_fd(l->dfd, l->qdir, err) != 0)
 		goto out;
 	if (recover(l, err) != 0)
 		goto out;
-	l->ifd = open(l->index, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	l->ifd = open_at(l->dfd, LEDGER_INDEX, O_WRONLY | O_APPEND, l->qindex, "ledger index", 1, 0,
+		0, err);
 	if (l->ifd < 0) {
-		pki_err_set(err, PKI_E_IO, "ledger index '%s/" LEDGER_INDEX "': cannot open: %s",
-			l->qdir, strerror(errno));
+		l->ifd = -1;
 		goto out;
 	}
 	*out = l;
 	l = NULL; /* transferred */
 	ret = 0;
 out:
+	if (cafd >= 0)
+		close(cafd);
 	pki_ledger_close(l);
 	return ret;
-}
-
-static void
-hex_lower(const unsigned char *p, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 0xf];
-	}
-	out[2 * n] = '\0';
 }
 
 int
@@ -1347,7 +1597,7 @@ pki_ledger_new_serial(struct pki_ledger *l, unsigned char out[20], size_t *len,
 	struct pki_err *err)
 {
 	unsigned char s[LEDGER_SERIAL_OCTETS];
-	char hex[2 * LEDGER_SERIAL_OCTETS + 1];
+	char hex[2 * LEDGER_SERIAL_OCTETS + 1], canon[LEDGER_SERIAL_MAX + 1];
 	int tries;
 
 	*len = 0;
@@ -1360,10 +1610,11 @@ pki_ledger_new_serial(struct pki_ledger *l, unsigned char out[20], size_t *len,
 		s[0] &= 0x7f;
 		if (s[0] == 0)
 			continue;
-		hex_lower(s, sizeof(s), hex);
-		if (sset_find(&l->set, hex) != NULL)
+		pki_hex_lower(s, sizeof(s), hex);
+		if (serial_canon(hex, strlen(hex), canon) != 0 ||
+		    sset_find(&l->set, canon) != NULL)
 			continue;
-		if (sset_add(&l->set, hex, SER_HANDED, err) != 0)
+		if (sset_add(&l->set, canon, SER_HANDED, err) == NULL)
 			return -1;
 		memcpy(out, s, sizeof(s));
 		*len = sizeof(s);
@@ -1402,6 +1653,7 @@ pki_ledger_append(struct pki_ledger *l, const struct pki_ledger_record *rec,
 	struct pki_err *err)
 {
 	struct pki_buf line = { 0 }, idx = { 0 };
+	char canon[LEDGER_SERIAL_MAX + 1];
 	struct sslot *slot;
 	int ret = -1;
 
@@ -1411,7 +1663,10 @@ pki_ledger_append(struct pki_ledger *l, const struct pki_ledger_record *rec,
 			"recover it", l->qdir);
 	if (record_check(rec, err) != 0)
 		return -1;
-	slot = sset_find(&l->set, rec->serial);
+	if (serial_canon(rec->serial, strlen(rec->serial), canon) != 0)
+		return pki_err_set(err, PKI_E_INVALID, "ledger record '%s': not a serial",
+			rec->serial);
+	slot = sset_find(&l->set, canon);
 	if (slot != NULL && slot->state == SER_RECORDED)
 		return pki_err_set(err, PKI_E_EXISTS, "ledger '%s': serial %s is already recorded",
 			l->qdir, rec->serial);
@@ -1419,6 +1674,10 @@ pki_ledger_append(struct pki_ledger *l, const struct pki_ledger_record *rec,
 		return pki_err_set(err, PKI_E_EXISTS,
 			"ledger '%s': serial %s appears in a torn record and is never reused",
 			l->qdir, rec->serial);
+	if (slot != NULL && slot->state == SER_OUTSIDE)
+		return pki_err_set(err, PKI_E_EXISTS,
+			"ledger '%s': serial %s is in " LEDGER_INDEX " for a certificate kpki did not "
+			"issue, and is never used", l->qdir, rec->serial);
 	if (l->nrec >= LEDGER_MAX_RECORDS)
 		return pki_err_set(err, PKI_E_LIMIT, "ledger '%s': full (%u records)", l->qdir,
 			LEDGER_MAX_RECORDS);
@@ -1435,7 +1694,7 @@ pki_ledger_append(struct pki_ledger *l, const struct pki_ledger_record *rec,
 		goto out;
 	}
 	/* the serial is spent from here on, whatever happens */
-	if (sset_add(&l->set, rec->serial, SER_RECORDED, err) != 0)
+	if (sset_add(&l->set, canon, SER_RECORDED, err) == NULL)
 		goto out;
 	if (write_once(l->jfd, &line, LEDGER_JOURNAL, l->qdir, err) != 0) {
 		l->broken = 1;
@@ -1460,31 +1719,32 @@ pki_ledger_read(const char *ca_dir, struct pki_ledger_record **out, size_t *n,
 	struct pki_err *err)
 {
 	struct pki_buf data = { 0 };
-	char *dir = NULL, *journal = NULL, qdir[PKI_QPATH_MAX], qj[PKI_QPATH_MAX];
-	struct stat st;
+	char *dir = NULL, *journal = NULL, qca[PKI_QPATH_MAX], qdir[PKI_QPATH_MAX],
+	     qj[PKI_QPATH_MAX];
 	size_t good;
-	int fd = -1, ret = -1;
+	int cafd = -1, dfd = -1, fd = -1, ret = -1;
 
 	*out = NULL;
 	*n = 0;
 	if (pki_path_join(&dir, ca_dir, PKI_LEDGER_DIR, err) != 0 ||
 	    pki_path_join(&journal, dir, LEDGER_JOURNAL, err) != 0)
 		goto out;
+	pki_text_sanitize(ca_dir, qca, sizeof(qca));
 	pki_text_sanitize(dir, qdir, sizeof(qdir));
 	pki_text_sanitize(journal, qj, sizeof(qj));
-	if (lstat(dir, &st) != 0) {
-		pki_err_set(err, errno == ENOENT ? PKI_E_NOTFOUND : PKI_E_IO,
-			"ledger '%s': %s", qdir,
-			errno == ENOENT ? "not found (no certificate was issued with this CA "
-					  "directory)" : strerror(errno));
+	/* a listing may be anyone's (an auditor's), but never of a ledger that
+	 * others could have rewritten */
+	cafd = ca_dir_open(ca_dir, qca, 0, err);
+	if (cafd < 0) {
+		cafd = -1;
 		goto out;
 	}
-	if (!S_ISDIR(st.st_mode)) {
-		pki_err_set(err, PKI_E_PERM, "ledger '%s': not a directory (a symbolic link or a "
-			"file is refused)", qdir);
+	dfd = ledger_dir_open(cafd, qdir, 0, 0, NULL, err);
+	if (dfd < 0) {
+		dfd = -1;
 		goto out;
 	}
-	fd = open_read(journal, qj, "ledger journal", 1, err);
+	fd = open_at(dfd, LEDGER_JOURNAL, O_RDONLY, qj, "ledger journal", 0, 1, 1, err);
 	if (fd < 0) {
 		/* a ledger directory without a journal has no record yet */
 		ret = fd == -2 ? 0 : -1;
@@ -1501,6 +1761,10 @@ pki_ledger_read(const char *ca_dir, struct pki_ledger_record **out, size_t *n,
 out:
 	if (fd >= 0)
 		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	if (cafd >= 0)
+		close(cafd);
 	pki_buf_free(&data);
 	free(dir);
 	free(journal);

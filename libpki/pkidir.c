@@ -333,10 +333,11 @@ out:
 	return ret;
 }
 
-/* Every check of one certificate against its profile. */
+/* Every check of one certificate against its profile; its issuer is
+ * `issuer` when given, else the CA certificate in the cert dir. */
 static int
 check_cert(struct vctx *v, const struct pki_profile *p, const char *file,
-	const struct pki_cert *cert)
+	const struct pki_cert *cert, const struct pki_cert *issuer)
 {
 	struct pki_x509info info = { 0 };
 	struct pki_cert *ca = NULL;
@@ -358,10 +359,12 @@ check_cert(struct vctx *v, const struct pki_profile *p, const char *file,
 		    finding(v, file, "self-signature does not verify: %s", e.msg) != 0)
 			goto out;
 	} else {
-		if (load_ca(v, p, file, &ca) != 0)
+		if (issuer == NULL && load_ca(v, p, file, &ca) != 0)
 			goto out;
+		if (issuer == NULL)
+			issuer = ca;
 		pki_err_clear(&e);
-		if (ca != NULL && pki_cert_verify_signed_by(cert, ca, &e) != 0 &&
+		if (issuer != NULL && pki_cert_verify_signed_by(cert, issuer, &e) != 0 &&
 		    finding(v, file, "does not chain to CA '%s': %s", pki_profile_ca(p),
 			    e.msg) != 0)
 			goto out;
@@ -414,7 +417,7 @@ verify_cert_file(struct vctx *v, const struct pki_profile *p)
 		ret = finding(v, crt, "%s", e.msg);
 		goto out;
 	}
-	if (check_cert(v, p, crt, cert) != 0)
+	if (check_cert(v, p, crt, cert, NULL) != 0)
 		goto out;
 	exists = pki_file_exists(key, v->err);
 	if (exists < 0)
@@ -546,7 +549,7 @@ verify_kubeconfig(struct vctx *v, const struct pki_profile *p)
 		ret = finding(v, path, "%s", e.msg);
 		goto out;
 	}
-	if (check_cert(v, p, path, cert) != 0)
+	if (check_cert(v, p, path, cert, NULL) != 0)
 		goto out;
 	if (kd == NULL || kd->len == 0) {
 		ret = finding(v, path, "no client-key-data");
@@ -607,6 +610,17 @@ pki_pkidir_verify(const struct pki_profile_set *set, const char *cert_dir,
 			qc, pki_profile_set_name(set), qk);
 	}
 	return 0;
+}
+
+int
+pki_pkidir_check_cert(const struct pki_profile_set *set, const char *cert_dir,
+	const struct pki_kubeadm *cfg, const struct pki_profile *p, const char *file,
+	const struct pki_cert *cert, const struct pki_cert *ca, time_t now,
+	struct pki_names *findings, struct pki_err *err)
+{
+	struct vctx v = { set, cert_dir, NULL, cfg, now, 0, findings, err, 0 };
+
+	return check_cert(&v, p, file, cert, ca);
 }
 
 int

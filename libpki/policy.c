@@ -22,13 +22,15 @@
 #define POLICY_MAX_BYTES  (1024u * 1024)
 #define POLICY_MAX_TEXT	  253	/* name and cluster */
 #define POLICY_MAX_SET	  64	/* profile set names, as profile.c */
-#define POLICY_MAX_NODES  1024
+#define POLICY_MAX_NODES  1024	/* control-plane nodes and workers: each */
+#define POLICY_MAX_CERTS  256	/* profile names under certificates */
+#define POLICY_MAX_PROF	  64	/* one profile name, as profile.c */
 #define POLICY_MAX_LIST	  4096	/* names, suffixes, wildcards, ranges: each */
 #define POLICY_MAX_DNS	  253	/* RFC 1035 2.3.4, as Kubernetes checks it */
 
 static const struct pki_ylimits policy_ylimits = {
 	.max_depth = 8,
-	.max_nodes = 4 * POLICY_MAX_LIST + POLICY_MAX_NODES + 64,
+	.max_nodes = 4 * POLICY_MAX_LIST + 2 * POLICY_MAX_NODES + POLICY_MAX_CERTS + 64,
 	.max_scalar = 1024,
 	.max_docs = 1,
 };
@@ -44,7 +46,9 @@ struct pki_policy {
 	char *cluster;
 	char *profiles;
 	int64_t max_validity;
-	struct pki_names nodes;		/* lower case */
+	struct pki_names certificates;	/* profile names */
+	struct pki_names nodes;		/* control-plane nodes, lower case */
+	struct pki_names workers;	/* worker nodes, lower case */
 	struct pki_names names;		/* lower case */
 	struct pki_names suffixes;	/* lower case, with the leading dot */
 	struct pki_names wildcards;	/* lower case, "*.x" */
@@ -60,7 +64,9 @@ pki_policy_free(struct pki_policy *pol)
 	free(pol->name);
 	free(pol->cluster);
 	free(pol->profiles);
+	pki_names_free(&pol->certificates);
 	pki_names_free(&pol->nodes);
+	pki_names_free(&pol->workers);
 	pki_names_free(&pol->names);
 	pki_names_free(&pol->suffixes);
 	pki_names_free(&pol->wildcards);
@@ -101,14 +107,27 @@ dns_lower(const char *s, char out[POLICY_MAX_DNS + 1])
 	return 0;
 }
 
+/* Node names as Kubernetes takes them: lower case, exactly as listed. */
 int
 pki_policy_node_allowed(const struct pki_policy *pol, const char *node)
 {
-	char lc[POLICY_MAX_DNS + 1];
-
-	if (node == NULL || dns_lower(node, lc) != 0 || !pki_dns1123_subdomain(lc, 0))
+	if (node == NULL || !pki_dns1123_subdomain(node, 0))
 		return 0;
-	return pki_names_contains(&pol->nodes, lc);
+	return pki_names_contains(&pol->nodes, node) || pki_names_contains(&pol->workers, node);
+}
+
+int
+pki_policy_node_is_worker(const struct pki_policy *pol, const char *node)
+{
+	if (node == NULL || !pki_dns1123_subdomain(node, 0))
+		return 0;
+	return pki_names_contains(&pol->workers, node);
+}
+
+int
+pki_policy_profile_allowed(const struct pki_policy *pol, const char *profile)
+{
+	return profile != NULL && pki_names_contains(&pol->certificates, profile);
 }
 
 int
@@ -124,7 +143,8 @@ pki_policy_dns_allowed(const struct pki_policy *pol, const char *name)
 		return pki_dns1123_subdomain(lc, 1) && pki_names_contains(&pol->wildcards, lc);
 	if (!pki_dns1123_subdomain(lc, 0))
 		return 0;
-	if (pki_names_contains(&pol->names, lc) || pki_names_contains(&pol->nodes, lc))
+	if (pki_names_contains(&pol->names, lc) || pki_names_contains(&pol->nodes, lc) ||
+	    pki_names_contains(&pol->workers, lc))
 		return 1;
 	n = strlen(lc);
 	for (i = 0; i < pol->suffixes.n; i++) {
@@ -227,36 +247,18 @@ get_text(struct rd *r, const struct pki_ynode *root, const char *key, size_t max
 	return 0;
 }
 
-/* Set names as profile.c accepts them, never one taken for a path. */
-static int
-set_name_ok(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (n == 0 || n > POLICY_MAX_SET || (n >= 5 && strcmp(s + n - 5, ".yaml") == 0))
-		return 0;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-			    (i > 0 && (c == '.' || c == '-'))))
-			return 0;
-	}
-	return 1;
-}
-
 enum dns_kind { DNS_NODE, DNS_NAME, DNS_SUFFIX, DNS_WILDCARD };
 
 /* Reads an optional list of DNS names of one kind, lower-cased, into out. */
 static int
 get_dns_list(struct rd *r, const struct pki_ynode *map, const char *key, const char *field,
-	enum dns_kind kind, size_t max, struct pki_names *out)
+	enum dns_kind kind, int required, size_t max, struct pki_names *out)
 {
 	const struct pki_ynode *seq = NULL, *it;
 	char lc[POLICY_MAX_DNS + 2]; /* room for a suffix's dot */
 	size_t i;
 
-	if (pki_yget_seq(map, key, kind == DNS_NODE, r->what, &seq, r->err) != 0)
+	if (pki_yget_seq(map, key, required, r->what, &seq, r->err) != 0)
 		return -1;
 	if (seq == NULL)
 		return 0;
@@ -275,13 +277,15 @@ get_dns_list(struct rd *r, const struct pki_ynode *map, const char *key, const c
 		if (dns_lower(it->str, lc) != 0 && kind != DNS_SUFFIX)
 			return bad_item(r, it, field,
 				kind == DNS_WILDCARD ? "is not a wildcard DNS name (RFC 1123)" :
-				kind == DNS_NODE     ? "is not a node name (an RFC 1123 subdomain)" :
+				kind == DNS_NODE     ? "is not a node name (a lower-case RFC 1123 "
+						       "subdomain)" :
 						       "is not a DNS name (RFC 1123)");
 		switch (kind) {
 		case DNS_NODE:
-			if (!pki_dns1123_subdomain(lc, 0))
+			/* Kubernetes never lower-cases a node name: as it is, or not at all */
+			if (!pki_dns1123_subdomain(it->str, 0))
 				return bad_item(r, it, field,
-					"is not a node name (an RFC 1123 subdomain)");
+					"is not a node name (a lower-case RFC 1123 subdomain)");
 			break;
 		case DNS_NAME:
 			if (lc[0] == '*')
@@ -412,13 +416,59 @@ get_dns(struct rd *r, const struct pki_ynode *root, struct pki_policy *pol)
 	if (dns == NULL)
 		return 0;
 	if (pki_ymap_check_keys(dns, keys, r->what, "'dns'", r->err) != 0 ||
-	    get_dns_list(r, dns, "names", "dns.names", DNS_NAME, POLICY_MAX_LIST,
+	    get_dns_list(r, dns, "names", "dns.names", DNS_NAME, 0, POLICY_MAX_LIST,
 		    &pol->names) != 0 ||
-	    get_dns_list(r, dns, "suffixes", "dns.suffixes", DNS_SUFFIX, POLICY_MAX_LIST,
+	    get_dns_list(r, dns, "suffixes", "dns.suffixes", DNS_SUFFIX, 0, POLICY_MAX_LIST,
 		    &pol->suffixes) != 0 ||
-	    get_dns_list(r, dns, "wildcards", "dns.wildcards", DNS_WILDCARD, POLICY_MAX_LIST,
-		    &pol->wildcards) != 0)
+	    get_dns_list(r, dns, "wildcards", "dns.wildcards", DNS_WILDCARD, 0,
+		    POLICY_MAX_LIST, &pol->wildcards) != 0)
 		return -1;
+	return 0;
+}
+
+/* The profiles this cluster's nodes may be issued: names, each once. */
+static int
+get_certificates(struct rd *r, const struct pki_ynode *root, struct pki_policy *pol)
+{
+	const struct pki_ynode *seq = NULL, *it;
+	size_t i;
+
+	if (pki_yget_seq(root, "certificates", 1, r->what, &seq, r->err) != 0)
+		return -1;
+	if (seq->n > POLICY_MAX_CERTS)
+		return pki_err_set(r->err, PKI_E_LIMIT,
+			"%s: line %u: certificates: more than %d entries", r->what, seq->line,
+			POLICY_MAX_CERTS);
+	for (i = 0; i < seq->n; i++) {
+		it = seq->items[i];
+		if (it->type != PKI_Y_SCALAR)
+			return pki_err_set(r->err, PKI_E_PARSE,
+				"%s: line %u: certificates: each entry must be a value", r->what,
+				it->line);
+		if (pki_ynode_is_null(it) || it->len == 0)
+			return pki_err_set(r->err, PKI_E_PARSE,
+				"%s: line %u: certificates: an empty entry", r->what, it->line);
+		if (!pki_set_name_valid(it->str, POLICY_MAX_PROF))
+			return bad_item(r, it, "certificates",
+				"is not a profile name ([a-z0-9][a-z0-9.-]*)");
+		if (pki_names_contains(&pol->certificates, it->str))
+			return bad_item(r, it, "certificates", "is listed twice");
+		if (pki_names_add(&pol->certificates, it->str, r->err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A node is a control-plane node or a worker, never both. */
+static int
+get_workers_apart(struct rd *r, const struct pki_ynode *root, const struct pki_policy *pol)
+{
+	const struct pki_ynode *seq = pki_ymap_get(root, "workers");
+	size_t i;
+
+	for (i = 0; seq != NULL && i < seq->n; i++)
+		if (pki_names_contains(&pol->nodes, seq->items[i]->str))
+			return bad_item(r, seq->items[i], "workers", "is listed under nodes too");
 	return 0;
 }
 
@@ -426,7 +476,7 @@ static int
 read_policy(struct rd *r, const struct pki_ynode *root, struct pki_policy *pol)
 {
 	static const char *const keys[] = { "kpki-policy", "name", "cluster", "profiles",
-		"nodes", "dns", "ip", "max-validity", NULL };
+		"certificates", "nodes", "workers", "dns", "ip", "max-validity", NULL };
 	const struct pki_ynode *n;
 	const char *s;
 	char clean[128];
@@ -448,13 +498,18 @@ read_policy(struct rd *r, const struct pki_ynode *root, struct pki_policy *pol)
 	    (pol->cluster = pki_strdup(s, r->err)) == NULL ||
 	    get_text(r, root, "profiles", POLICY_MAX_SET, &s) != 0)
 		return -1;
-	if (!set_name_ok(s))
+	if (!pki_set_name_valid(s, POLICY_MAX_SET))
 		return bad_item(r, pki_ymap_get(root, "profiles"), "profiles",
 			"is not a profile set name ([a-z0-9][a-z0-9.-]*, not a path)");
 	if ((pol->profiles = pki_strdup(s, r->err)) == NULL)
 		return -1;
-	if (get_dns_list(r, root, "nodes", "nodes", DNS_NODE, POLICY_MAX_NODES, &pol->nodes) != 0 ||
-	    get_dns(r, root, pol) != 0 || get_ip(r, root, pol) != 0)
+	if (get_certificates(r, root, pol) != 0 ||
+	    get_dns_list(r, root, "nodes", "nodes", DNS_NODE, 1, POLICY_MAX_NODES,
+		    &pol->nodes) != 0 ||
+	    get_dns_list(r, root, "workers", "workers", DNS_NODE, 0, POLICY_MAX_NODES,
+		    &pol->workers) != 0 ||
+	    get_workers_apart(r, root, pol) != 0 || get_dns(r, root, pol) != 0 ||
+	    get_ip(r, root, pol) != 0)
 		return -1;
 	s = NULL;
 	if (pki_yget_str(root, "max-validity", 0, r->what, &s, r->err) != 0)

@@ -22,6 +22,7 @@
 #include <gnutls/x509.h>
 #include <gnutls/x509-ext.h>
 
+#include <pki/kubeadm.h>
 #include <pki/sign.h>
 
 #include "internal.h"
@@ -34,6 +35,9 @@
 #define SIGN_BACKDATE	 300	/* notBefore = now - 5 min, as kubeadm */
 #define SIGN_MAX_SERIAL	 20	/* octets, RFC 5280 4.1.2.2 */
 #define SIGN_QUOTE	 160	/* room for a hostile value in a message */
+
+/* a node name no configuration has, to see where a profile puts the node */
+#define SIGN_NODE_PROBE	 "kpki-node-probe-5f1c"
 
 #define OID_SAN		 "2.5.29.17"
 #define OID_BC		 "2.5.29.19"
@@ -217,6 +221,92 @@ out:
 	return ret;
 }
 
+/*
+ * 1 in *out when the profile's SANs name the node (a source with
+ * ${nodeName}): seen by expanding them for a configuration that sets
+ * nothing but a node name no one has.
+ */
+static int
+sans_name_node(const struct pki_profile *p, int *out, struct pki_err *err)
+{
+	static const char probe[] = "apiVersion: kubeadm.k8s.io/v1beta3\n"
+				    "kind: InitConfiguration\n"
+				    "nodeRegistration:\n"
+				    "  name: " SIGN_NODE_PROBE "\n";
+	struct pki_kubeadm *cfg = NULL;
+	struct pki_names dns = { 0 }, ip = { 0 };
+	size_t i;
+	int ret = -1;
+
+	*out = 0;
+	if (!pki_profile_has_sans(p))
+		return 0;
+	if (pki_kubeadm_parse((const unsigned char *)probe, sizeof(probe) - 1, "node probe",
+		    &cfg, err) != 0 ||
+	    pki_profile_sans(p, cfg, &dns, &ip, err) != 0)
+		goto out;
+	for (i = 0; i < dns.n; i++)
+		if (strstr(dns.v[i], SIGN_NODE_PROBE) != NULL)
+			*out = 1;
+	ret = 0;
+out:
+	pki_names_free(&dns);
+	pki_names_free(&ip);
+	pki_kubeadm_free(cfg);
+	return ret;
+}
+
+/*
+ * The node and the profile against the policy: the profile is one the
+ * policy lists; a node is a lower-case RFC 1123 subdomain, a worker gets
+ * only the profiles for workers, and a profile that names the node (in its
+ * subject or its SANs) needs a node the policy lists exactly.
+ */
+static int
+check_node(struct chk *c)
+{
+	const char *pn = pki_profile_name(c->p), *polname = pki_policy_name(c->pol);
+	struct pki_names org = { 0 };
+	char *cn = NULL, q[SIGN_QUOTE];
+	int in_subject = 0, in_sans = 0, node_ok = 1, ret = -1;
+
+	pki_text_sanitize(c->node, q, sizeof(q));
+	if (!pki_policy_profile_allowed(c->pol, pn) &&
+	    refuse(c, "profile '%s' is not allowed by policy '%s' (certificates)", pn,
+		    polname) != 0)
+		goto out;
+	if (c->node[0] != '\0' && !pki_dns1123_subdomain(c->node, 0)) {
+		node_ok = 0;
+		if (refuse(c, "node '%s' is not a node name (a lower-case RFC 1123 subdomain)",
+			    q) != 0)
+			goto out;
+	}
+	if (pki_policy_node_is_worker(c->pol, c->node) &&
+	    !(pki_profile_roles(c->p) & PKI_ROLE_WORKER) &&
+	    refuse(c, "profile '%s' is not for workers, and policy '%s' lists node '%s' as a "
+		      "worker",
+		    pn, polname, q) != 0)
+		goto out;
+	if (expected_subject(c, &cn, &org, &in_subject) != 0 ||
+	    sans_name_node(c->p, &in_sans, c->err) != 0)
+		goto out;
+	if (in_subject || in_sans) {
+		if (c->node[0] == '\0') {
+			if (refuse(c, "profile '%s' names the node in its %s, but no node is given",
+				    pn, in_subject ? "subject" : "SANs") != 0)
+				goto out;
+		} else if (node_ok && !pki_policy_node_allowed(c->pol, c->node) &&
+			   refuse(c, "node '%s' is not allowed by policy '%s'", q, polname) != 0) {
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	pki_names_free(&org);
+	free(cn);
+	return ret;
+}
+
 static const char *
 attr_name(const char *oid)
 {
@@ -245,43 +335,101 @@ attr_name(const char *oid)
 	return NULL;
 }
 
-/* Each raw value of one subject attribute must be clean text; *n counts them. */
+/*
+ * The string inside one attribute value as DER (GnuTLS's raw form, which
+ * never turns a NUL or a control byte into "#0c.." hex): UTF8String,
+ * PrintableString or IA5String. The name of the type when it is another
+ * one (BMPString, TeletexString, ...), else NULL.
+ */
+static const char *
+der_string(const unsigned char *der, size_t len, const unsigned char **s, size_t *n)
+{
+	unsigned tag;
+	size_t hl, cl;
+
+	*s = NULL;
+	*n = 0;
+	if (pki_der_tlv(der, len, &tag, &hl, &cl) != 0 || hl + cl != len)
+		return "malformed value";
+	switch (tag) {
+	case 0x0c: /* UTF8String */
+	case 0x13: /* PrintableString */
+	case 0x16: /* IA5String */
+		*s = der + hl;
+		*n = cl;
+		return NULL;
+	case 0x1e: return "BMPString";
+	case 0x1c: return "UniversalString";
+	case 0x14: return "TeletexString";
+	default: return "value of another type";
+	}
+}
+
+/*
+ * Each value of one subject attribute, read raw: clean text is added to
+ * *vals, anything else refused naming why; *n counts the values.
+ */
 static int
 check_attr_clean(struct chk *c, gnutls_x509_crq_t crq, const char *oid, const char *aname,
-	char *buf, size_t *n, size_t *dirty)
+	unsigned char *buf, size_t *n, size_t *dirty, struct pki_names *vals)
 {
-	char q[SIGN_QUOTE];
+	const unsigned char *v;
+	const char *bad;
+	char q[SIGN_QUOTE], *str;
 	unsigned idx;
-	size_t sz;
+	size_t sz, vl;
 	int r;
 
 	*n = 0;
 	*dirty = 0;
 	for (idx = 0; idx < SIGN_MAX_ATTRS; idx++) {
 		sz = SIGN_MAX_VALUE;
-		r = gnutls_x509_crq_get_dn_by_oid(crq, oid, idx, 0, buf, &sz);
+		r = gnutls_x509_crq_get_dn_by_oid(crq, oid, idx, 1, buf, &sz);
 		if (r == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
 			break;
 		(*n)++;
-		if (r < 0)
-			continue; /* pki_csr_info has refused it already */
-		if (!pki_text_is_clean(buf, sz, 0)) {
+		if (r < 0) {
 			(*dirty)++;
-			quote(buf, sz, q);
+			if (refuse(c, "subject %s %u cannot be read", aname, idx + 1) != 0)
+				return -1;
+			continue;
+		}
+		bad = der_string(buf, sz, &v, &vl);
+		if (bad != NULL) {
+			(*dirty)++;
+			if (refuse(c,
+				    "subject %s is a %s (only UTF8String, PrintableString or "
+				    "IA5String, RFC 5280 4.1.2.4)",
+				    aname, bad) != 0)
+				return -1;
+			continue;
+		}
+		if (!pki_text_is_clean((const char *)v, vl, 0)) {
+			(*dirty)++;
+			quote(v, vl, q);
 			if (refuse(c, "subject %s '%s' holds control characters or NUL", aname,
 				    q) != 0)
 				return -1;
+			continue;
 		}
+		str = pki_strndup((const char *)v, vl, c->err);
+		if (str == NULL)
+			return -1;
+		r = pki_names_add(vals, str, c->err);
+		free(str);
+		if (r != 0)
+			return -1;
 	}
 	return 0;
 }
 
 static int
-check_subject(struct chk *c, const struct pki_csr *csr, const struct pki_x509info *info)
+check_subject(struct chk *c, const struct pki_csr *csr)
 {
 	gnutls_x509_crq_t crq = pki_csr_gnutls(csr);
-	struct pki_names seen = { 0 }, others = { 0 };
-	char *cn = NULL, *buf = NULL, q[SIGN_QUOTE], q2[SIGN_QUOTE], oid[128];
+	struct pki_names seen = { 0 }, others = { 0 }, cns = { 0 }, orgs = { 0 };
+	char *cn = NULL, q[SIGN_QUOTE], q2[SIGN_QUOTE], oid[128];
+	unsigned char *buf = NULL;
 	struct pki_names org = { 0 };
 	const char *pn = pki_profile_name(c->p), *an;
 	size_t i, ncn, dirty_cn, no, dirty_o;
@@ -295,26 +443,16 @@ check_subject(struct chk *c, const struct pki_csr *csr, const struct pki_x509inf
 	}
 	if (expected_subject(c, &cn, &org, &uses_node) != 0)
 		goto out;
-	if (uses_node) {
-		pki_text_sanitize(c->node, q, sizeof(q));
-		if (c->node[0] == '\0') {
-			if (refuse(c, "profile '%s' names the node in its subject, but no node is "
-				      "given",
-				    pn) != 0)
-				goto out;
-			ret = 0;
-			goto out;
-		}
-		if (!pki_policy_node_allowed(c->pol, c->node) &&
-		    refuse(c, "node '%s' is not allowed by policy '%s'", q,
-			    pki_policy_name(c->pol)) != 0)
-			goto out;
+	/* no node to expand: check_node() has said so */
+	if (uses_node && c->node[0] == '\0') {
+		ret = 0;
+		goto out;
 	}
 
-	if (check_attr_clean(c, crq, GNUTLS_OID_X520_COMMON_NAME, "CN", buf, &ncn,
-		    &dirty_cn) != 0 ||
-	    check_attr_clean(c, crq, GNUTLS_OID_X520_ORGANIZATION_NAME, "O", buf, &no,
-		    &dirty_o) != 0)
+	if (check_attr_clean(c, crq, GNUTLS_OID_X520_COMMON_NAME, "CN", buf, &ncn, &dirty_cn,
+		    &cns) != 0 ||
+	    check_attr_clean(c, crq, GNUTLS_OID_X520_ORGANIZATION_NAME, "O", buf, &no, &dirty_o,
+		    &orgs) != 0)
 		goto out;
 	pki_text_sanitize(cn, q2, sizeof(q2));
 	if (ncn == 0) {
@@ -323,8 +461,8 @@ check_subject(struct chk *c, const struct pki_csr *csr, const struct pki_x509inf
 	} else if (ncn > 1) {
 		if (refuse(c, "subject has %zu CNs (exactly one allowed)", ncn) != 0)
 			goto out;
-	} else if (dirty_cn == 0 && info->cn != NULL && strcmp(info->cn, cn) != 0) {
-		pki_text_sanitize(info->cn, q, sizeof(q));
+	} else if (dirty_cn == 0 && strcmp(cns.v[0], cn) != 0) {
+		pki_text_sanitize(cns.v[0], q, sizeof(q));
 		if (refuse(c, "subject CN '%s' is not '%s', the CN profile '%s' gives", q, q2,
 			    pn) != 0)
 			goto out;
@@ -332,8 +470,8 @@ check_subject(struct chk *c, const struct pki_csr *csr, const struct pki_x509inf
 
 	/* the exact set of O values: none missing, none extra, none twice */
 	if (dirty_o == 0) {
-		for (i = 0; i < info->org.n; i++) {
-			const char *v = info->org.v[i];
+		for (i = 0; i < orgs.n; i++) {
+			const char *v = orgs.v[i];
 
 			pki_text_sanitize(v, q, sizeof(q));
 			if (pki_names_contains(&seen, v)) {
@@ -349,7 +487,7 @@ check_subject(struct chk *c, const struct pki_csr *csr, const struct pki_x509inf
 		}
 		for (i = 0; i < org.n; i++) {
 			pki_text_sanitize(org.v[i], q, sizeof(q));
-			if (!pki_names_contains(&info->org, org.v[i]) &&
+			if (!pki_names_contains(&orgs, org.v[i]) &&
 			    refuse(c, "subject lacks O '%s', which profile '%s' gives", q, pn) != 0)
 				goto out;
 		}
@@ -383,6 +521,8 @@ check_subject(struct chk *c, const struct pki_csr *csr, const struct pki_x509inf
 out:
 	pki_names_free(&seen);
 	pki_names_free(&others);
+	pki_names_free(&cns);
+	pki_names_free(&orgs);
 	pki_names_free(&org);
 	free(cn);
 	free(buf);
@@ -534,6 +674,7 @@ static int
 check_one_san(struct chk *c, unsigned type, const gnutls_datum_t *san,
 	const gnutls_datum_t *oid)
 {
+	static const unsigned char v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 	const char *pn = pki_profile_name(c->p), *polname = pki_policy_name(c->pol);
 	const char *tn = san_type_name(type);
 	char v[SIGN_QUOTE];
@@ -550,6 +691,13 @@ check_one_san(struct chk *c, unsigned type, const gnutls_datum_t *san,
 			return refuse(c,
 				"IP SAN of %u bytes is malformed (RFC 5280 4.2.1.6 wants 4 or 16)",
 				san->size);
+		/* ::ffff:a.b.c.d: kubeadm never makes one, and clients read it as
+		 * a.b.c.d or not at all */
+		if (san->size == 16 && memcmp(san->data, v4mapped, sizeof(v4mapped)) == 0)
+			return refuse(c,
+				"IP SAN '%s' is an IPv4-mapped IPv6 address (RFC 4291 2.5.5.2); "
+				"ask for the IPv4 address",
+				v);
 		if (pki_policy_ip_allowed(c->pol, v))
 			return 0;
 		return refuse(c, "IP SAN '%s' is not allowed by policy '%s'", v, polname);
@@ -673,6 +821,8 @@ pki_sign_check(const struct pki_profile *p, const struct pki_policy *pol, const 
 			pki_profile_name(p));
 		goto out;
 	}
+	if (check_node(&c) != 0)
+		goto out;
 	if (check_key(&c, csr) != 0)
 		goto out;
 	if (check_signature(&c, csr) != 0)
@@ -699,7 +849,7 @@ pki_sign_check(const struct pki_profile *p, const struct pki_policy *pol, const 
 		ret = refuse(&c, "request cannot be read: %s", e.msg);
 		goto out;
 	}
-	if (check_subject(&c, csr, &info) != 0 || check_sans(&c, sans, count) != 0 ||
+	if (check_subject(&c, csr) != 0 || check_sans(&c, sans, count) != 0 ||
 	    note_extensions(&c, &info) != 0)
 		goto out;
 	ret = 0;
@@ -711,71 +861,6 @@ out:
 }
 
 /* ---- issuance -------------------------------------------------------------- */
-
-static unsigned
-ku_to_gnutls(unsigned ku)
-{
-	static const struct {
-		unsigned pki, gnutls;
-	} map[] = {
-		{ PKI_KU_DIGITAL_SIGNATURE, GNUTLS_KEY_DIGITAL_SIGNATURE },
-		{ PKI_KU_CONTENT_COMMITMENT, GNUTLS_KEY_NON_REPUDIATION },
-		{ PKI_KU_KEY_ENCIPHERMENT, GNUTLS_KEY_KEY_ENCIPHERMENT },
-		{ PKI_KU_DATA_ENCIPHERMENT, GNUTLS_KEY_DATA_ENCIPHERMENT },
-		{ PKI_KU_KEY_AGREEMENT, GNUTLS_KEY_KEY_AGREEMENT },
-		{ PKI_KU_KEY_CERT_SIGN, GNUTLS_KEY_KEY_CERT_SIGN },
-		{ PKI_KU_CRL_SIGN, GNUTLS_KEY_CRL_SIGN },
-		{ PKI_KU_ENCIPHER_ONLY, GNUTLS_KEY_ENCIPHER_ONLY },
-		{ PKI_KU_DECIPHER_ONLY, GNUTLS_KEY_DECIPHER_ONLY },
-	};
-	unsigned g = 0;
-	size_t i;
-
-	for (i = 0; i < PKI_ARRAY_LEN(map); i++)
-		if (ku & map[i].pki)
-			g |= map[i].gnutls;
-	return g;
-}
-
-/*
- * RFC 5280 4.2.1.2 method 1: SHA-1 over the subjectPublicKey BIT STRING's
- * value (without tag, length and unused-bits octet).
- */
-static int
-key_id(gnutls_pubkey_t pub, unsigned char out[20], struct pki_err *err)
-{
-	gnutls_datum_t spki = { NULL, 0 };
-	unsigned tag;
-	size_t off, hl, cl, end;
-	int ret = -1;
-
-	if (gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER, &spki) < 0) {
-		pki_err_set(err, PKI_E_CRYPTO, "cannot encode the public key");
-		goto out;
-	}
-	/* SubjectPublicKeyInfo ::= SEQUENCE { algorithm SEQUENCE, subjectPublicKey BIT STRING } */
-	if (pki_der_tlv(spki.data, spki.size, &tag, &hl, &cl) != 0 || tag != 0x30)
-		goto bad;
-	off = hl;
-	end = hl + cl;
-	if (pki_der_tlv(spki.data + off, end - off, &tag, &hl, &cl) != 0 || tag != 0x30)
-		goto bad;
-	off += hl + cl;
-	if (pki_der_tlv(spki.data + off, end - off, &tag, &hl, &cl) != 0 || tag != 0x03 ||
-	    cl < 1)
-		goto bad;
-	if (gnutls_hash_fast(GNUTLS_DIG_SHA1, spki.data + off + hl + 1, cl - 1, out) < 0) {
-		pki_err_set(err, PKI_E_CRYPTO, "cannot hash the public key");
-		goto out;
-	}
-	ret = 0;
-	goto out;
-bad:
-	pki_err_set(err, PKI_E_CRYPTO, "cannot read the encoded public key");
-out:
-	gnutls_free(spki.data);
-	return ret;
-}
 
 /* A serial as DER INTEGER content: 1..20 octets, minimal, positive, not 0. */
 static int
@@ -791,20 +876,6 @@ serial_ok(const unsigned char *s, size_t n)
 		if (s[i] != 0)
 			return 1;
 	return 0;
-}
-
-/* The digest the CA signs with: by the CA's own key, as Go picks it. */
-static gnutls_digest_algorithm_t
-ca_digest(const struct pki_ca *ca)
-{
-	struct pki_keyinfo ki;
-
-	pki_cert_keyinfo(pki_ca_cert(ca), &ki);
-	if (strcmp(ki.algo, "Ed25519") == 0)
-		return GNUTLS_DIG_UNKNOWN;
-	if (strcmp(ki.algo, "ECDSA") == 0 && ki.bits > 256)
-		return GNUTLS_DIG_SHA384;
-	return GNUTLS_DIG_SHA256;
 }
 
 static int
@@ -832,13 +903,21 @@ set_sans(gnutls_x509_crt_t crt, gnutls_subject_alt_names_t sans, unsigned count,
 	return 0;
 }
 
-/* notAfter: now + min(profile, policy), never past the CA's own. */
+/*
+ * notAfter: now + min(profile, policy), never past the CA's own notAfter nor
+ * that of any certificate of its chain (a leaf outliving the root above its
+ * CA would not verify for its last days). notBefore: now - 5 min, never
+ * before the CA's own notBefore.
+ */
 static int
 validity(const struct pki_ca *ca, const struct pki_profile *p, const struct pki_policy *pol,
 	time_t now, time_t *nb, time_t *na, const char *what, struct pki_err *err)
 {
 	int64_t v = pki_profile_validity(p), max = pki_policy_max_validity(pol);
-	time_t ca_na = pki_cert_not_after(pki_ca_cert(ca));
+	const char *caname = pki_profile_name(pki_ca_profile(ca));
+	time_t cap = pki_cert_not_after(pki_ca_cert(ca));
+	time_t ca_nb = pki_cert_not_before(pki_ca_cert(ca));
+	size_t i, capper = 0; /* 0: the CA itself, else chain certificate i */
 	char t[32];
 
 	if (max > 0 && max < v)
@@ -846,15 +925,34 @@ validity(const struct pki_ca *ca, const struct pki_profile *p, const struct pki_
 	if (v <= 0)
 		return pki_err_set(err, PKI_E_INVALID, "%s: profile '%s' gives no validity", what,
 			pki_profile_name(p));
-	if (ca_na <= now) {
-		pki_time_rfc3339(ca_na, t);
-		return pki_err_set(err, PKI_E_INVALID, "%s: CA '%s' expired at %s", what,
-			pki_profile_name(pki_ca_profile(ca)), t);
+	for (i = 0; i < pki_ca_chain_count(ca); i++) {
+		time_t cna = pki_cert_not_after(pki_ca_chain_at(ca, i));
+
+		if (cna < cap) {
+			cap = cna;
+			capper = i + 1;
+		}
+	}
+	if (cap <= now) {
+		pki_time_rfc3339(cap, t);
+		if (capper == 0)
+			return pki_err_set(err, PKI_E_INVALID, "%s: CA '%s' expired at %s", what,
+				caname, t);
+		return pki_err_set(err, PKI_E_INVALID,
+			"%s: CA '%s': certificate %zu of its chain expired at %s", what, caname,
+			capper, t);
 	}
 	*nb = now - SIGN_BACKDATE;
-	*na = (int64_t)now > INT64_MAX - v ? ca_na : (time_t)((int64_t)now + v);
-	if (*na > ca_na)
-		*na = ca_na;
+	if (*nb < ca_nb)
+		*nb = ca_nb;
+	*na = (int64_t)now > INT64_MAX - v ? cap : (time_t)((int64_t)now + v);
+	if (*na > cap)
+		*na = cap;
+	if (*na <= *nb) {
+		pki_time_rfc3339(ca_nb, t);
+		return pki_err_set(err, PKI_E_INVALID, "%s: CA '%s' is not valid before %s", what,
+			caname, t);
+	}
 	return 0;
 }
 
@@ -925,6 +1023,10 @@ pki_sign_issue(const struct pki_ca *ca, const struct pki_profile *p,
 		pki_err_nomem(err);
 		goto out;
 	}
+	if (gnutls_pubkey_import_x509(capub, cacrt, 0) < 0) {
+		pki_err_set(err, PKI_E_CRYPTO, "%s: cannot read the CA's key", what);
+		goto out;
+	}
 	if (gnutls_pubkey_import_x509_crq(pub, pki_csr_gnutls(csr), 0) < 0 ||
 	    gnutls_x509_crt_set_pubkey(crt, pub) < 0) {
 		pki_err_set(err, PKI_E_CRYPTO, "%s: cannot use the request's public key", what);
@@ -956,7 +1058,7 @@ pki_sign_issue(const struct pki_ca *ca, const struct pki_profile *p,
 	if (set_sans(crt, sans, count, what, err) != 0)
 		goto out;
 	/* GnuTLS marks keyUsage and basicConstraints critical (RFC 5280 4.2.1.3, 4.2.1.9) */
-	if (gnutls_x509_crt_set_key_usage(crt, ku_to_gnutls(pki_profile_key_usage(p))) < 0 ||
+	if (gnutls_x509_crt_set_key_usage(crt, pki_ku_to_gnutls(pki_profile_key_usage(p))) < 0 ||
 	    gnutls_x509_crt_set_basic_constraints(crt, 0, -1) < 0) {
 		pki_err_set(err, PKI_E_CRYPTO, "%s: cannot set key usage or basic constraints",
 			what);
@@ -969,8 +1071,8 @@ pki_sign_issue(const struct pki_ca *ca, const struct pki_profile *p,
 			goto out;
 		}
 	}
-	if (key_id(pub, ski, err) != 0 || gnutls_x509_crt_set_subject_key_id(crt, ski,
-						      sizeof(ski)) < 0) {
+	if (pki_pubkey_key_id(pub, ski, err) != 0 ||
+	    gnutls_x509_crt_set_subject_key_id(crt, ski, sizeof(ski)) < 0) {
 		if (err->code == PKI_OK)
 			pki_err_set(err, PKI_E_CRYPTO, "%s: cannot set the subject key identifier",
 				what);
@@ -979,7 +1081,7 @@ pki_sign_issue(const struct pki_ca *ca, const struct pki_profile *p,
 	/* the CA's own identifier; computed the same way when it has none */
 	r = gnutls_x509_crt_get_subject_key_id(cacrt, aki, &aki_len, &crit);
 	if (r < 0 || aki_len == 0) {
-		if (gnutls_pubkey_import_x509(capub, cacrt, 0) < 0 || key_id(capub, aki, err) != 0) {
+		if (pki_pubkey_key_id(capub, aki, err) != 0) {
 			if (err->code == PKI_OK)
 				pki_err_set(err, PKI_E_CRYPTO, "%s: cannot read the CA's key", what);
 			goto out;
@@ -990,7 +1092,8 @@ pki_sign_issue(const struct pki_ca *ca, const struct pki_profile *p,
 		pki_err_set(err, PKI_E_CRYPTO, "%s: cannot set the authority key identifier", what);
 		goto out;
 	}
-	r = gnutls_x509_crt_privkey_sign(crt, cacrt, pki_ca_privkey(ca), ca_digest(ca), 0);
+	r = gnutls_x509_crt_privkey_sign(crt, cacrt, pki_ca_privkey(ca),
+		pki_pubkey_sign_digest(capub), 0);
 	if (r < 0) {
 		pki_err_set(err, PKI_E_CRYPTO, "%s: the CA cannot sign: %s", what,
 			gnutls_strerror(r));

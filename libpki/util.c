@@ -6,6 +6,10 @@
 #include <time.h>
 
 #include <gnutls/gnutls.h>
+#include <gnutls/abstract.h>
+#include <gnutls/crypto.h>
+
+#include <pki/cert.h>
 
 #include "internal.h"
 
@@ -375,4 +379,156 @@ pki_base64_encode(const unsigned char *data, size_t len, struct pki_buf *out,
 		return -1;
 	*out = b;
 	return 0;
+}
+
+void
+pki_hex_lower(const unsigned char *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 0xf];
+	}
+	out[2 * n] = '\0';
+}
+
+static int
+two_digits(const char *s, int *v)
+{
+	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
+		return -1;
+	*v = (s[0] - '0') * 10 + (s[1] - '0');
+	return 0;
+}
+
+int
+pki_time_parse_rfc3339(const char *s, int min_year, time_t *out)
+{
+	struct tm tm;
+	int c, y, mo, d, h, mi, se;
+	char back[32];
+	time_t t;
+
+	if (s == NULL || strlen(s) != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
+	    s[13] != ':' || s[16] != ':' || s[19] != 'Z')
+		return -1;
+	if (two_digits(s, &c) != 0 || two_digits(s + 2, &y) != 0 ||
+	    two_digits(s + 5, &mo) != 0 || two_digits(s + 8, &d) != 0 ||
+	    two_digits(s + 11, &h) != 0 || two_digits(s + 14, &mi) != 0 ||
+	    two_digits(s + 17, &se) != 0)
+		return -1;
+	if (c * 100 + y < min_year || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+	    mi > 59 || se > 59)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = c * 100 + y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = se;
+	/* timegm's -1 is also 1969-12-31T23:59:59Z: the round trip tells them apart */
+	t = timegm(&tm);
+	pki_time_rfc3339(t, back);
+	if (strcmp(back, s) != 0)
+		return -1;
+	*out = t;
+	return 0;
+}
+
+int
+pki_set_name_valid(const char *s, size_t max)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > max || (n >= 5 && strcmp(s + n - 5, ".yaml") == 0))
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+			    (i > 0 && (c == '.' || c == '-'))))
+			return 0;
+	}
+	return 1;
+}
+
+unsigned
+pki_ku_to_gnutls(unsigned ku)
+{
+	static const struct {
+		unsigned ours, gnutls;
+	} map[] = {
+		{ PKI_KU_DIGITAL_SIGNATURE, GNUTLS_KEY_DIGITAL_SIGNATURE },
+		{ PKI_KU_CONTENT_COMMITMENT, GNUTLS_KEY_NON_REPUDIATION },
+		{ PKI_KU_KEY_ENCIPHERMENT, GNUTLS_KEY_KEY_ENCIPHERMENT },
+		{ PKI_KU_DATA_ENCIPHERMENT, GNUTLS_KEY_DATA_ENCIPHERMENT },
+		{ PKI_KU_KEY_AGREEMENT, GNUTLS_KEY_KEY_AGREEMENT },
+		{ PKI_KU_KEY_CERT_SIGN, GNUTLS_KEY_KEY_CERT_SIGN },
+		{ PKI_KU_CRL_SIGN, GNUTLS_KEY_CRL_SIGN },
+		{ PKI_KU_ENCIPHER_ONLY, GNUTLS_KEY_ENCIPHER_ONLY },
+		{ PKI_KU_DECIPHER_ONLY, GNUTLS_KEY_DECIPHER_ONLY },
+	};
+	unsigned g = 0;
+	size_t i;
+
+	for (i = 0; i < PKI_ARRAY_LEN(map); i++)
+		if (ku & map[i].ours)
+			g |= map[i].gnutls;
+	return g;
+}
+
+int
+pki_pubkey_key_id(gnutls_pubkey_t pub, unsigned char out[20], struct pki_err *err)
+{
+	gnutls_datum_t der = { NULL, 0 };
+	unsigned tag;
+	size_t hl, cl, off, end;
+	int ret = -1;
+
+	if (gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER, &der) < 0) {
+		pki_err_set(err, PKI_E_CRYPTO, "cannot encode the public key");
+		goto out;
+	}
+	/* SubjectPublicKeyInfo ::= SEQUENCE { AlgorithmIdentifier, BIT STRING },
+	 * and nothing after the BIT STRING */
+	if (pki_der_tlv(der.data, der.size, &tag, &hl, &cl) != 0 || tag != 0x30)
+		goto bad;
+	off = hl;
+	end = hl + cl;
+	if (pki_der_tlv(der.data + off, end - off, &tag, &hl, &cl) != 0 || tag != 0x30)
+		goto bad;
+	off += hl + cl;
+	if (pki_der_tlv(der.data + off, end - off, &tag, &hl, &cl) != 0 || tag != 0x03 ||
+	    cl < 1 || off + hl + cl != end)
+		goto bad;
+	/* past the unused-bits octet */
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA1, der.data + off + hl + 1, cl - 1, out) < 0) {
+		pki_err_set(err, PKI_E_CRYPTO, "cannot hash the public key");
+		goto out;
+	}
+	ret = 0;
+	goto out;
+bad:
+	pki_err_set(err, PKI_E_CRYPTO, "cannot read the encoded public key");
+out:
+	gnutls_free(der.data);
+	return ret;
+}
+
+gnutls_digest_algorithm_t
+pki_pubkey_sign_digest(gnutls_pubkey_t pub)
+{
+	unsigned bits = 0;
+	int pk = gnutls_pubkey_get_pk_algorithm(pub, &bits);
+
+	if (pk == GNUTLS_PK_EDDSA_ED25519 || pk == GNUTLS_PK_EDDSA_ED448)
+		return GNUTLS_DIG_UNKNOWN;
+	if (pk == GNUTLS_PK_ECDSA && bits > 384)
+		return GNUTLS_DIG_SHA512;
+	if (pk == GNUTLS_PK_ECDSA && bits > 256)
+		return GNUTLS_DIG_SHA384;
+	return GNUTLS_DIG_SHA256;
 }

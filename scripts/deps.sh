@@ -7,7 +7,11 @@ set -eu
 
 what=${1:-all}
 build_pkgs="make gcc libc6-dev pkg-config libgnutls28-dev libtasn1-6-dev libyaml-dev libpopt-dev"
-test_pkgs="check openssl gnutls-bin python3 python3-cryptography python3-yaml softhsm2"
+test_pkgs="check openssl gnutls-bin python3 python3-cryptography python3-yaml softhsm2 strace"
+# the interoperability tests (tests/e2e/t_interop_*.sh): etcd, the python3
+# kubernetes client, and kubectl unless one is already on PATH
+test_pkgs="$test_pkgs etcd-server etcd-client python3-kubernetes"
+command -v kubectl >/dev/null 2>&1 || test_pkgs="$test_pkgs kubernetes-client"
 
 case $what in
 build) pkgs=$build_pkgs ;;

@@ -224,6 +224,153 @@ START_TEST(test_truncations)
 }
 END_TEST
 
+/* ---- writing ---------------------------------------------------------- */
+
+static const struct pki_buf ca_buf = { (unsigned char *)"CA\n", 3, 0 };
+static const struct pki_buf cert_buf = { (unsigned char *)"CERT\n", 5, 0 };
+static const struct pki_buf key_buf = { (unsigned char *)"KEY\n", 4, 0 };
+
+/* written by hand after kubeadm's scheduler.conf: keys sorted as client-go
+ * writes them, data as one base64 line */
+static const char want_embedded[] =
+	"apiVersion: v1\n"
+	"clusters:\n"
+	"- cluster:\n"
+	"    certificate-authority-data: Q0EK\n"
+	"    server: https://10.0.0.10:6443\n"
+	"  name: kubernetes\n"
+	"contexts:\n"
+	"- context:\n"
+	"    cluster: kubernetes\n"
+	"    user: system:kube-scheduler\n"
+	"  name: system:kube-scheduler@kubernetes\n"
+	"current-context: system:kube-scheduler@kubernetes\n"
+	"kind: Config\n"
+	"preferences: {}\n"
+	"users:\n"
+	"- name: system:kube-scheduler\n"
+	"  user:\n"
+	"    client-certificate-data: Q0VSVAo=\n"
+	"    client-key-data: S0VZCg==\n";
+
+START_TEST(test_render_embedded)
+{
+	struct pki_kubeconfig_spec spec = { 0 };
+	struct pki_kubeconfig *kc = NULL;
+	struct pki_buf out = { 0 };
+	struct pki_err err;
+
+	spec.cluster = "kubernetes";
+	spec.user = "system:kube-scheduler";
+	spec.server = "https://10.0.0.10:6443";
+	spec.ca_pem = &ca_buf;
+	spec.cert_pem = &cert_buf;
+	spec.key_pem = &key_buf;
+	pki_err_clear(&err);
+	ck_assert_msg(pki_kubeconfig_render(&spec, &out, &err) == 0, "%s", err.msg);
+	ck_assert_str_eq((const char *)out.data, want_embedded);
+	ck_assert_uint_eq(out.len, strlen(want_embedded));
+	/* and it reads back */
+	ck_assert_msg(pki_kubeconfig_parse(out.data, out.len, "rendered", &kc, &err) == 0, "%s",
+		err.msg);
+	ck_assert_str_eq(pki_kubeconfig_current_context(kc), "system:kube-scheduler@kubernetes");
+	ck_assert_str_eq(pki_kubeconfig_server(kc), "https://10.0.0.10:6443");
+	ck_assert_mem_eq(pki_kubeconfig_client_key_data(kc)->data, "KEY\n", 4);
+	pki_kubeconfig_free(kc);
+	pki_buf_free(&out);
+}
+END_TEST
+
+static const char want_files[] =
+	"apiVersion: v1\n"
+	"clusters:\n"
+	"- cluster:\n"
+	"    certificate-authority-data: Q0EK\n"
+	"    server: https://[fd00::1]:6443\n"
+	"  name: lab\n"
+	"contexts:\n"
+	"- context:\n"
+	"    cluster: lab\n"
+	"    user: system:node:cp-1\n"
+	"  name: default\n"
+	"current-context: default\n"
+	"kind: Config\n"
+	"preferences: {}\n"
+	"users:\n"
+	"- name: system:node:cp-1\n"
+	"  user:\n"
+	"    client-certificate: /var/lib/kubelet/pki/kubelet-client-current.pem\n"
+	"    client-key: /var/lib/kubelet/pki/kubelet-client-current.pem\n";
+
+START_TEST(test_render_files)
+{
+	struct pki_kubeconfig_spec spec = { 0 };
+	struct pki_buf out = { 0 };
+	struct pki_err err;
+
+	spec.cluster = "lab";
+	spec.user = "system:node:cp-1";
+	spec.context = "default";
+	spec.server = "https://[fd00::1]:6443";
+	spec.ca_pem = &ca_buf;
+	spec.cert_file = spec.key_file = "/var/lib/kubelet/pki/kubelet-client-current.pem";
+	pki_err_clear(&err);
+	ck_assert_msg(pki_kubeconfig_render(&spec, &out, &err) == 0, "%s", err.msg);
+	ck_assert_str_eq((const char *)out.data, want_files);
+	pki_buf_free(&out);
+}
+END_TEST
+
+static const struct {
+	const char *cluster, *user, *server, *ca_file;
+	int ca, cert, key;
+	const char *cert_file;
+	enum pki_errcode code;
+	const char *msg;
+} render_bad[] = {
+	{ "k", "u", NULL, NULL, 1, 1, 1, NULL, PKI_E_USAGE, "kubeconfig: no server given" },
+	{ "", "u", "https://a", NULL, 1, 1, 1, NULL, PKI_E_USAGE, "kubeconfig: no cluster name given" },
+	{ "k", NULL, "https://a", NULL, 1, 1, 1, NULL, PKI_E_USAGE, "kubeconfig: no user name given" },
+	{ "k", "u", "http://a", NULL, 1, 1, 1, NULL, PKI_E_INVALID,
+		"kubeconfig: server 'http://a' is not an https:// URL" },
+	{ "k", "u", "https://", NULL, 1, 1, 1, NULL, PKI_E_INVALID,
+		"kubeconfig: server 'https://' is not an https:// URL" },
+	{ "k", "u\n", "https://a", NULL, 1, 1, 1, NULL, PKI_E_INVALID,
+		"kubeconfig: user name holds control characters or invalid UTF-8" },
+	{ "k", "u", "https://a", NULL, 0, 1, 1, NULL, PKI_E_USAGE,
+		"kubeconfig: give the CA as data or as a file" },
+	{ "k", "u", "https://a", "/ca.crt", 1, 1, 1, NULL, PKI_E_USAGE,
+		"kubeconfig: give the CA as data or as a file" },
+	{ "k", "u", "https://a", NULL, 1, 0, 1, NULL, PKI_E_USAGE,
+		"kubeconfig: give the client certificate and key as data or as files" },
+	{ "k", "u", "https://a", NULL, 1, 1, 1, "/c.crt", PKI_E_USAGE,
+		"kubeconfig: give the client certificate and key as data or as files" },
+	{ "k", "u", "https://a", NULL, 1, 1, 0, NULL, PKI_E_USAGE,
+		"kubeconfig: give the client certificate and key as data or as files" },
+};
+
+START_TEST(test_render_bad)
+{
+	struct pki_kubeconfig_spec spec = { 0 };
+	struct pki_buf out = { 0 };
+	struct pki_err err;
+
+	spec.cluster = render_bad[_i].cluster;
+	spec.user = render_bad[_i].user;
+	spec.server = render_bad[_i].server;
+	spec.ca_file = render_bad[_i].ca_file;
+	spec.cert_file = render_bad[_i].cert_file;
+	spec.ca_pem = render_bad[_i].ca ? &ca_buf : NULL;
+	spec.cert_pem = render_bad[_i].cert ? &cert_buf : NULL;
+	spec.key_pem = render_bad[_i].key ? &key_buf : NULL;
+	pki_err_clear(&err);
+	ck_assert_int_eq(pki_kubeconfig_render(&spec, &out, &err), -1);
+	ck_assert_ptr_null(out.data);
+	ck_assert_str_eq(err.msg, render_bad[_i].msg);
+	ck_assert_int_eq(err.code, render_bad[_i].code);
+}
+END_TEST
+
 static Suite *
 kubeconfig_suite(void)
 {
@@ -238,6 +385,12 @@ kubeconfig_suite(void)
 	tcase_add_test(tc, test_too_large);
 	tcase_add_test(tc, test_truncations);
 	tcase_add_loop_test(tc, test_bad, 0, (int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
+	suite_add_tcase(s, tc);
+	tc = tcase_create("render");
+	tcase_add_test(tc, test_render_embedded);
+	tcase_add_test(tc, test_render_files);
+	tcase_add_loop_test(tc, test_render_bad, 0,
+		(int)(sizeof(render_bad) / sizeof(render_bad[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }

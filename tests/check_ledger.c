@@ -646,42 +646,348 @@ START_TEST(test_torn_zeros)
 }
 END_TEST
 
+/* No index.txt.old or index.txt.old.* left by kpki in the ledger. */
+static void
+nothing_set_aside(void)
+{
+	DIR *d = opendir(tpath(PKI_LEDGER_DIR));
+	struct dirent *e;
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)) != NULL)
+		ck_assert_msg(strncmp(e->d_name, "index.txt.old", 13) != 0, "%s set aside",
+			e->d_name);
+	closedir(d);
+}
+
+static void
+put_str(const char *rel, const char *s)
+{
+	put(tpath(rel), s, strlen(s));
+}
+
+static void
+file_is(const char *rel, const char *want)
+{
+	char *got = slurp(tpath(rel), NULL);
+
+	ck_assert_msg(got != NULL, "%s missing", rel);
+	ck_assert_str_eq(got, want);
+	free(got);
+}
+
 START_TEST(test_index_completed)
 {
+	struct pki_ledger_record r;
 	struct pki_ledger *l;
-	char *old;
+	struct pki_err err;
 
 	mk_tmp();
 	/* one record behind, a torn line, and a revocation made by openssl ca:
-	 * the revocation is kept, the rest completed */
+	 * the revocation is kept, the torn line (the start of a line of kpki's)
+	 * dropped, the missing record added */
 	put_fixture("ledger/good/journal.jsonl", "journal.jsonl");
 	put_fixture("ledger/good/index-short.txt", "index.txt");
 	l = open_ok();
 	pki_ledger_close(l);
 	same_as_fixture(tpath(PKI_LEDGER_DIR "/index.txt"), "ledger/good/index-short-expected.txt");
-	ck_assert_int_ne(access(tpath(PKI_LEDGER_DIR "/index.txt.old"), F_OK), 0);
+	nothing_set_aside();
 
-	/* an index.txt that disagrees with the journal is kept aside and rebuilt */
-	put(tpath(PKI_LEDGER_DIR "/index.txt"), "V\t270304050607Z\t\tDEAD\tunknown\t/CN=x\n",
-		strlen("V\t270304050607Z\t\tDEAD\tunknown\t/CN=x\n"));
+	/* statuses openssl changed (revoked with a reason, expired), a line of
+	 * a certificate kpki did not issue, records missing in the middle: every
+	 * line kept as it is, the missing records added in the journal's order */
+	put_fixture("ledger/good/index-outside.txt", "index.txt");
+	l = open_ok();
+	/* the outside serial is never handed out, in any spelling */
+	fixture_record(1, &r);
+	strcpy(r.serial, "dead");
+	pki_err_clear(&err);
+	ck_assert_int_eq(pki_ledger_append(l, &r, &err), -1);
+	ck_assert_int_eq(err.code, PKI_E_EXISTS);
+	ck_assert_msg(strstr(err.msg, "serial dead is in index.txt for a certificate kpki did not "
+				      "issue") != NULL, "%s", err.msg);
+	strcpy(r.serial, "0dead");
+	ck_assert_int_eq(pki_ledger_append(l, &r, &err), -1);
+	ck_assert_int_eq(err.code, PKI_E_EXISTS);
+	pki_ledger_close(l);
+	same_as_fixture(tpath(PKI_LEDGER_DIR "/index.txt"), "ledger/good/index-outside-expected.txt");
+	/* and again: a merged index.txt is left alone */
 	l = open_ok();
 	pki_ledger_close(l);
-	same_as_fixture(tpath(PKI_LEDGER_DIR "/index.txt"), "ledger/good/index.txt");
-	old = slurp(tpath(PKI_LEDGER_DIR "/index.txt.old"), NULL);
-	ck_assert_str_eq(old, "V\t270304050607Z\t\tDEAD\tunknown\t/CN=x\n");
-	free(old);
+	same_as_fixture(tpath(PKI_LEDGER_DIR "/index.txt"), "ledger/good/index-outside-expected.txt");
+	nothing_set_aside();
 
-	/* one with more lines than the journal has records, likewise */
+	/* a hand-added line only: kept first, the journal's records after it */
+	put_str(PKI_LEDGER_DIR "/index.txt", "V\t270304050607Z\t\tDEAD\tunknown\t/CN=x\n");
+	l = open_ok();
+	pki_ledger_close(l);
+	{
+		struct pki_buf want = { 0 };
+		char *got = slurp(tpath(PKI_LEDGER_DIR "/index.txt"), NULL);
+		const char *first = "V\t270304050607Z\t\tDEAD\tunknown\t/CN=x\n";
+
+		test_read("ledger/good/index.txt", &want);
+		ck_assert_ptr_nonnull(got);
+		ck_assert_uint_eq(strlen(got), strlen(first) + want.len);
+		ck_assert_int_eq(strncmp(got, first, strlen(first)), 0);
+		ck_assert_int_eq(memcmp(got + strlen(first), want.data, want.len), 0);
+		free(got);
+		pki_buf_free(&want);
+	}
+
+	/* more lines than the journal has records: the journal's torn third
+	 * record and the fourth, which it never had, stay in index.txt */
 	put_fixture("ledger/good/index.txt", "index.txt");
 	put_fixture("ledger/good/torn.jsonl", "journal.jsonl");
 	l = open_ok();
+	/* 0ABC came from index.txt: never handed out */
+	fixture_record(3, &r);
+	ck_assert_int_eq(pki_ledger_append(l, &r, &err), -1);
+	ck_assert_int_eq(err.code, PKI_E_EXISTS);
 	pki_ledger_close(l);
-	old = slurp(tpath(PKI_LEDGER_DIR "/index.txt"), NULL);
-	ck_assert_str_eq(old, "V\t270304050607Z\t\t5A1B2C3D4E5F60718293A4B5C6D7E8F9\tunknown\t"
-			      "/CN=kube-apiserver\n"
-			      "V\t270304050607Z\t\t1F00000000000000000000000000ABCD\tunknown\t/CN=cp1\n");
-	free(old);
-	same_as_fixture(tpath(PKI_LEDGER_DIR "/index.txt.old"), "ledger/good/index.txt");
+	same_as_fixture(tpath(PKI_LEDGER_DIR "/index.txt"), "ledger/good/index.txt");
+
+	/* a last line without its newline that is no line of kpki's: kept, and
+	 * given its newline; lines kpki cannot read a serial from: kept */
+	put_str(PKI_LEDGER_DIR "/index.txt", "garbage without tabs\n\n"
+					     "V\t1\t\t\n"
+					     "V\t270304050607Z\t\tBEEF\tunknown\t/CN=y");
+	l = open_ok();
+	pki_ledger_close(l);
+	file_is(PKI_LEDGER_DIR "/index.txt",
+		"garbage without tabs\n\nV\t1\t\t\nV\t270304050607Z\t\tBEEF\tunknown\t/CN=y\n"
+		"V\t270304050607Z\t\t5A1B2C3D4E5F60718293A4B5C6D7E8F9\tunknown\t/CN=kube-apiserver\n"
+		"V\t270304050607Z\t\t1F00000000000000000000000000ABCD\tunknown\t/CN=cp1\n");
+	nothing_set_aside();
+
+	/* an index.txt someone made readable for openssl ca tooling keeps its
+	 * mode when kpki completes it */
+	put_str(PKI_LEDGER_DIR "/index.txt", "");
+	ck_assert_int_eq(chmod(tpath(PKI_LEDGER_DIR "/index.txt"), 0644), 0);
+	l = open_ok();
+	pki_ledger_close(l);
+	{
+		struct stat st;
+
+		ck_assert_int_eq(stat(tpath(PKI_LEDGER_DIR "/index.txt"), &st), 0);
+		ck_assert_uint_eq(st.st_mode & 07777, 0644);
+	}
+	rm_tmp();
+}
+END_TEST
+
+/* index.txt lines that contradict the journal: the ledger is not opened,
+ * and nothing is changed. */
+static const struct {
+	const char *line, *why;
+} contradictions[] = {
+	{ "V\t270304050607Z\t\t1F00000000000000000000000000ABCD\tunknown\t/CN=cp2\n",
+		"line 2: serial 1f00000000000000000000000000abcd has subject '/CN=cp2', but "
+		"'/CN=cp1' in the journal" },
+	{ "R\t290304050607Z\t260101000000Z\t1F00000000000000000000000000ABCD\tunknown\t/CN=cp1\n",
+		"line 2: serial 1f00000000000000000000000000abcd expires '290304050607Z', but "
+		"'270304050607Z' in the journal" },
+	/* the same serial without its leading zero octet, lower case */
+	{ "V\t491231235959Z\t\tabc\tunknown\t/CN=other\n",
+		"line 2: serial abc has subject '/CN=other', but " },
+	{ "V\t270304050607Z\t\t1F00000000000000000000000000ABCD\tunknown\n",
+		"line 2: serial 1f00000000000000000000000000abcd: 5 fields, not the 6 of" },
+	{ "V\t270304050607Z\t\t1F00000000000000000000000000ABCD\tunknown\t/CN=cp1\x1b[2J\n",
+		"has subject '/CN=cp1\\x1b[2J'" },
+};
+
+START_TEST(test_index_contradicts)
+{
+	struct pki_ledger_record *recs = NULL;
+	struct pki_ledger *l = NULL;
+	struct pki_err err;
+	char idx[1024], *before_j, *after_j, *after_i;
+	size_t n = 0;
+
+	mk_tmp();
+	put_fixture("ledger/good/journal.jsonl", "journal.jsonl");
+	(void)snprintf(idx, sizeof(idx),
+		"R\t270304050607Z\t260401000000Z\t5A1B2C3D4E5F60718293A4B5C6D7E8F9\tunknown\t"
+		"/CN=kube-apiserver\n%s",
+		contradictions[_i].line);
+	put_str(PKI_LEDGER_DIR "/index.txt", idx);
+	before_j = slurp(tpath(PKI_LEDGER_DIR "/journal.jsonl"), NULL);
+	pki_err_clear(&err);
+	ck_assert_int_eq(pki_ledger_open(tmpdir, &l, &err), -1);
+	ck_assert_ptr_null(l);
+	ck_assert_int_eq(err.code, PKI_E_INVALID);
+	ck_assert_msg(strstr(err.msg, "kpki-ledger/index.txt': ") != NULL, "%s", err.msg);
+	ck_assert_msg(strstr(err.msg, contradictions[_i].why) != NULL, "%s", err.msg);
+	ck_assert_msg(strstr(err.msg, "correct the line, or delete it and kpki adds the "
+				      "journal's") != NULL, "%s", err.msg);
+	ck_assert(pki_text_is_clean(err.msg, strlen(err.msg), 0));
+	/* kept as it was; nothing set aside */
+	file_is(PKI_LEDGER_DIR "/index.txt", idx);
+	after_j = slurp(tpath(PKI_LEDGER_DIR "/journal.jsonl"), NULL);
+	ck_assert_str_eq(after_j, before_j);
+	nothing_set_aside();
+	/* listing still works */
+	read_ok(&recs, &n);
+	ck_assert_uint_eq(n, 4);
+	pki_ledger_records_free(recs, n);
+	/* once the line is gone, the journal's is added after the others */
+	put_str(PKI_LEDGER_DIR "/index.txt",
+		"R\t270304050607Z\t260401000000Z\t5A1B2C3D4E5F60718293A4B5C6D7E8F9\tunknown\t"
+		"/CN=kube-apiserver\n");
+	l = open_ok();
+	pki_ledger_close(l);
+	after_i = slurp(tpath(PKI_LEDGER_DIR "/index.txt"), NULL);
+	ck_assert_ptr_nonnull(strstr(after_i, "R\t270304050607Z\t260401000000Z\t5A1B"));
+	ck_assert_ptr_nonnull(strstr(after_i, "\nV\t491231235959Z\t\t0ABC\t"));
+	free(before_j);
+	free(after_j);
+	free(after_i);
+	rm_tmp();
+}
+END_TEST
+
+/* ---- who may touch the ledger ------------------------------------------------ */
+
+enum perm_op { P_CHMOD, P_CHOWN, P_FIFO, P_DIR };
+
+static const struct {
+	const char *what;	/* relative to the CA directory; "" is the CA directory */
+	enum perm_op op;
+	unsigned mode;		/* for chmod */
+	int read_too;		/* pki_ledger_read refuses it as well */
+	const char *why;
+} perms[] = {
+	{ PKI_LEDGER_DIR "/journal.jsonl", P_CHMOD, 0666, 1,
+		"journal.jsonl': mode 0666 lets group or others read or write it; fix with: "
+		"chmod 600 '" },
+	{ PKI_LEDGER_DIR "/journal.jsonl", P_CHMOD, 0640, 0,
+		"journal.jsonl': mode 0640 lets group or others read or write it; fix with: "
+		"chmod 600 '" },
+	{ PKI_LEDGER_DIR "/journal.jsonl", P_CHMOD, 0620, 1, "chmod 600 '" },
+	{ PKI_LEDGER_DIR "/index.txt", P_CHMOD, 0666, 0,
+		"ledger index '%T/kpki-ledger/index.txt': mode 0666 lets group or others write to "
+		"it; fix with: chmod go-w '%T/kpki-ledger/index.txt'" },
+	{ PKI_LEDGER_DIR "/index.txt", P_CHMOD, 0602, 0, "mode 0602 lets group or others write" },
+	{ PKI_LEDGER_DIR "/lock", P_CHMOD, 0666, 0,
+		"ledger lock '%T/kpki-ledger/lock': mode 0666 lets group or others write" },
+	{ PKI_LEDGER_DIR "/journal.torn", P_CHMOD, 0622, 0,
+		"journal.torn': mode 0622 lets group or others write" },
+	{ PKI_LEDGER_DIR "/index.txt.attr", P_CHMOD, 0666, 0,
+		"index.txt.attr': mode 0666 lets group or others write" },
+	{ PKI_LEDGER_DIR, P_CHMOD, 0750, 0,
+		"ledger '%T/kpki-ledger': mode 0750 lets group or others into it; fix with: "
+		"chmod 700 '%T/kpki-ledger'" },
+	{ PKI_LEDGER_DIR, P_CHMOD, 0707, 1, "fix with: chmod 700 '" },
+	{ "", P_CHMOD, 0777, 1,
+		"CA directory '%T': mode 0777 lets group or others write to it, and so replace its "
+		"ledger; fix with: chmod go-w '%T'" },
+	{ "", P_CHMOD, 01777, 1, "CA directory '%T': mode 1777 lets group or others write" },
+	{ "", P_CHMOD, 0770, 1, "CA directory '%T': mode 0770 lets group or others write" },
+	{ PKI_LEDGER_DIR "/journal.jsonl", P_FIFO, 0, 1, "journal.jsonl': not a regular file" },
+	{ PKI_LEDGER_DIR "/index.txt", P_DIR, 0, 0, "index.txt': not a regular file" },
+	{ PKI_LEDGER_DIR "/lock", P_DIR, 0, 0, "lock': not a regular file" },
+	{ PKI_LEDGER_DIR "/journal.jsonl", P_CHOWN, 0, 0,
+		"journal.jsonl': owned by uid 4242, not by the user running kpki (uid %U); fix "
+		"with: chown %U '%T/kpki-ledger/journal.jsonl'" },
+	{ PKI_LEDGER_DIR "/index.txt", P_CHOWN, 0, 0, "index.txt': owned by uid 4242" },
+	{ PKI_LEDGER_DIR "/lock", P_CHOWN, 0, 0, "lock': owned by uid 4242" },
+	{ PKI_LEDGER_DIR, P_CHOWN, 0, 0,
+		"ledger '%T/kpki-ledger': owned by uid 4242, not by the user running kpki (uid "
+		"%U); fix with: chown %U '%T/kpki-ledger'" },
+	{ "", P_CHOWN, 0, 0,
+		"CA directory '%T': owned by uid 4242, neither the user running kpki (uid %U) nor "
+		"root; fix with: chown %U '%T'" },
+};
+
+/* want with %T as the scratch directory and %U as the effective uid */
+static void
+expand(const char *want, char *out, size_t cap)
+{
+	size_t k = 0;
+
+	for (; *want != '\0' && k + 64 < cap; want++) {
+		if (want[0] == '%' && want[1] == 'T') {
+			k += (size_t)snprintf(out + k, cap - k, "%s", tmpdir);
+			want++;
+		} else if (want[0] == '%' && want[1] == 'U') {
+			k += (size_t)snprintf(out + k, cap - k, "%lu", (unsigned long)geteuid());
+			want++;
+		} else {
+			out[k++] = *want;
+		}
+	}
+	out[k] = '\0';
+}
+
+START_TEST(test_perms)
+{
+	struct pki_ledger_record r, *recs = NULL;
+	struct pki_ledger *l = NULL;
+	struct pki_err err;
+	const char *rel = perms[_i].what;
+	char want[1024], *j1, *j2, *i1, *i2;
+	size_t n = 0;
+	int st;
+
+	if (perms[_i].op == P_CHOWN && geteuid() != 0)
+		return; /* only root can give a file away */
+	mk_tmp();
+	/* a ledger with every file in it */
+	put_fixture("ledger/good/torn.jsonl", "journal.jsonl");
+	l = open_ok();
+	fixture_record(3, &r);
+	append_ok(l, &r);
+	pki_ledger_close(l);
+	j1 = slurp(tpath(PKI_LEDGER_DIR "/journal.jsonl"), NULL);
+	i1 = slurp(tpath(PKI_LEDGER_DIR "/index.txt"), NULL);
+	switch (perms[_i].op) {
+	case P_CHMOD:
+		ck_assert_int_eq(chmod(rel[0] ? tpath(rel) : tmpdir, perms[_i].mode), 0);
+		break;
+	case P_CHOWN:
+		ck_assert_int_eq(chown(rel[0] ? tpath(rel) : tmpdir, 4242, (gid_t)-1), 0);
+		break;
+	case P_FIFO:
+		ck_assert_int_eq(unlink(tpath(rel)), 0);
+		ck_assert_int_eq(mkfifo(tpath(rel), 0600), 0);
+		break;
+	case P_DIR:
+		ck_assert_int_eq(unlink(tpath(rel)), 0);
+		ck_assert_int_eq(mkdir(tpath(rel), 0700), 0);
+		break;
+	}
+	expand(perms[_i].why, want, sizeof(want));
+	pki_err_clear(&err);
+	st = pki_ledger_open(tmpdir, &l, &err);
+	ck_assert_msg(st == -1, "%s: opened", rel);
+	ck_assert_ptr_null(l);
+	ck_assert_int_eq(err.code, PKI_E_PERM);
+	ck_assert_msg(strstr(err.msg, want) != NULL, "'%s' lacks '%s'", err.msg, want);
+	/* nothing was changed */
+	if (perms[_i].op != P_FIFO) {
+		j2 = slurp(tpath(PKI_LEDGER_DIR "/journal.jsonl"), NULL);
+		ck_assert_str_eq(j2, j1);
+		free(j2);
+	}
+	if (perms[_i].op != P_DIR) {
+		i2 = slurp(tpath(PKI_LEDGER_DIR "/index.txt"), NULL);
+		ck_assert_str_eq(i2, i1);
+		free(i2);
+	}
+	/* a listing accepts any owner and a journal others may read, never one
+	 * others may write */
+	pki_err_clear(&err);
+	if (perms[_i].read_too) {
+		ck_assert_int_eq(pki_ledger_read(tmpdir, &recs, &n, &err), -1);
+		ck_assert_int_eq(err.code, PKI_E_PERM);
+	} else {
+		ck_assert_msg(pki_ledger_read(tmpdir, &recs, &n, &err) == 0, "%s", err.msg);
+		ck_assert_uint_eq(n, 3);
+		pki_ledger_records_free(recs, n);
+	}
+	free(j1);
+	free(i1);
+	(void)chmod(tmpdir, 0700);
 	rm_tmp();
 }
 END_TEST
@@ -1167,6 +1473,8 @@ ledger_suite(void)
 	tcase_add_test(tc, test_torn);
 	tcase_add_test(tc, test_torn_zeros);
 	tcase_add_test(tc, test_index_completed);
+	tcase_add_loop_test(tc, test_index_contradicts, 0, (int)PKI_ARRAY_LEN(contradictions));
+	tcase_add_loop_test(tc, test_perms, 0, (int)PKI_ARRAY_LEN(perms));
 	tcase_add_test(tc, test_unsafe_paths);
 	tcase_add_loop_test(tc, test_bad_journal, 0, (int)PKI_ARRAY_LEN(bad_names));
 	tcase_add_loop_test(tc, test_bad_last_line_is_torn, 0, (int)PKI_ARRAY_LEN(bad_names));

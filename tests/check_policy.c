@@ -54,6 +54,15 @@ START_TEST(test_accessors)
 	ck_assert_str_eq(pki_policy_cluster(full), "prod");
 	ck_assert_str_eq(pki_policy_profiles(full), "kubeadm-v1.29");
 	ck_assert_int_eq(pki_policy_max_validity(full), 90 * 86400);
+	/* certificates: exactly the listed profile names */
+	ck_assert_int_eq(pki_policy_profile_allowed(full, "admin.conf"), 1);
+	ck_assert_int_eq(pki_policy_profile_allowed(full, "super-admin.conf"), 1);
+	ck_assert_int_eq(pki_policy_profile_allowed(full, "kubelet"), 1);
+	ck_assert_int_eq(pki_policy_profile_allowed(full, "ca"), 0);
+	ck_assert_int_eq(pki_policy_profile_allowed(full, "Admin.conf"), 0);
+	ck_assert_int_eq(pki_policy_profile_allowed(full, "admin"), 0);
+	ck_assert_int_eq(pki_policy_profile_allowed(full, ""), 0);
+	ck_assert_int_eq(pki_policy_profile_allowed(full, NULL), 0);
 
 	ck_assert_msg(parse_fixture("policy/good/minimal.yaml", "minimal.yaml", &pol, &err) == 0,
 		"%s", err.msg);
@@ -65,6 +74,8 @@ START_TEST(test_accessors)
 	ck_assert_int_eq(pki_policy_dns_allowed(pol, "kubernetes"), 0);
 	ck_assert_int_eq(pki_policy_ip_allowed(pol, "127.0.0.1"), 0);
 	ck_assert_int_eq(pki_policy_ip_allowed(pol, "::1"), 0);
+	ck_assert_int_eq(pki_policy_profile_allowed(pol, "admin.conf"), 0);
+	ck_assert_int_eq(pki_policy_node_is_worker(pol, "cp-1"), 0);
 	pki_policy_free(pol);
 
 	/* by path, as the tool reads it */
@@ -118,10 +129,12 @@ static const struct {
 	{ "**.apps.example.com", 0 },
 	{ "*", 0 },
 	{ "*.", 0 },
-	/* node names are DNS names too */
+	/* node names are DNS names too, workers' as well */
 	{ "cp-1", 1 },
 	{ "CP-2", 1 },
 	{ "worker-1.example.internal", 1 },
+	{ "Worker-2", 1 },
+	{ "worker-3", 0 },
 	{ "cp-3", 0 },
 	{ "", 0 },
 };
@@ -228,25 +241,33 @@ END_TEST
 
 static const struct {
 	const char *node;
-	int allowed;
+	int allowed, worker;
 } node_cases[] = {
-	{ "cp-1", 1 },
-	{ "CP-1", 1 },
-	{ "cp-2", 1 },
-	{ "worker-1.example.internal", 1 },
-	{ "cp-3", 0 },
-	{ "cp", 0 },
-	{ "kubernetes", 0 },	/* an allowed DNS name, not a node */
-	{ "a.example.internal", 0 },
-	{ "", 0 },
-	{ "cp-1\n", 0 },
+	{ "cp-1", 1, 0 },
+	{ "cp-2", 1, 0 },
+	{ "worker-1.example.internal", 1, 1 },
+	{ "worker-2", 1, 1 },
+	/* exactly as listed: Kubernetes never lower-cases a node name */
+	{ "CP-1", 0, 0 },
+	{ "Worker-2", 0, 0 },
+	{ "cp-3", 0, 0 },
+	{ "cp", 0, 0 },
+	{ "worker-1", 0, 0 },
+	{ "kubernetes", 0, 0 },	/* an allowed DNS name, not a node */
+	{ "a.example.internal", 0, 0 },
+	{ "", 0, 0 },
+	{ "cp-1\n", 0, 0 },
+	{ "cp-1.", 0, 0 },
 };
 
 START_TEST(test_node)
 {
 	ck_assert_msg(pki_policy_node_allowed(full, node_cases[_i].node) == node_cases[_i].allowed,
 		"node '%s'", node_cases[_i].node);
+	ck_assert_msg(pki_policy_node_is_worker(full, node_cases[_i].node) == node_cases[_i].worker,
+		"worker '%s'", node_cases[_i].node);
 	ck_assert_int_eq(pki_policy_node_allowed(full, NULL), 0);
+	ck_assert_int_eq(pki_policy_node_is_worker(full, NULL), 0);
 }
 END_TEST
 
@@ -264,8 +285,32 @@ static const struct {
 	{ "empty-name", PKI_E_PARSE, "policy 'b.yaml': line 2: 'name' is empty" },
 	{ "missing-nodes", PKI_E_PARSE, "policy 'b.yaml': line 1: missing 'nodes'" },
 	{ "bad-node", PKI_E_INVALID,
-		"policy 'b.yaml': line 5: nodes: 'cp_2' is not a node name (an RFC 1123 subdomain)" },
-	{ "dup-node", PKI_E_INVALID, "policy 'b.yaml': line 5: nodes: 'CP-1' is listed twice" },
+		"policy 'b.yaml': line 5: nodes: 'cp_2' is not a node name (a lower-case RFC 1123 "
+		"subdomain)" },
+	{ "node-upper", PKI_E_INVALID,
+		"policy 'b.yaml': line 5: nodes: 'CP-2' is not a node name (a lower-case RFC 1123 "
+		"subdomain)" },
+	{ "dup-node", PKI_E_INVALID, "policy 'b.yaml': line 5: nodes: 'cp-1' is listed twice" },
+	{ "missing-certificates", PKI_E_PARSE, "policy 'b.yaml': line 1: missing 'certificates'" },
+	{ "certificates-path", PKI_E_INVALID,
+		"policy 'b.yaml': line 5: certificates: '../ca.key' is not a profile name "
+		"([a-z0-9][a-z0-9.-]*)" },
+	{ "certificates-upper", PKI_E_INVALID,
+		"policy 'b.yaml': line 6: certificates: 'Admin.conf' is not a profile name "
+		"([a-z0-9][a-z0-9.-]*)" },
+	{ "certificates-dup", PKI_E_INVALID,
+		"policy 'b.yaml': line 5: certificates: 'admin.conf' is listed twice" },
+	{ "certificates-map", PKI_E_PARSE,
+		"policy 'b.yaml': line 5: 'certificates' must be a list, not a mapping" },
+	{ "certificates-empty-entry", PKI_E_PARSE,
+		"policy 'b.yaml': line 5: certificates: an empty entry" },
+	{ "worker-and-node", PKI_E_INVALID,
+		"policy 'b.yaml': line 9: workers: 'cp-1' is listed under nodes too" },
+	{ "worker-bad", PKI_E_INVALID,
+		"policy 'b.yaml': line 7: workers: 'w_1' is not a node name (a lower-case RFC 1123 "
+		"subdomain)" },
+	{ "worker-dup", PKI_E_INVALID, "policy 'b.yaml': line 7: workers: 'w-1' is listed twice" },
+	{ "workers-map", PKI_E_PARSE, "policy 'b.yaml': line 7: 'workers' must be a list, not a mapping" },
 	{ "name-wildcard", PKI_E_INVALID,
 		"policy 'b.yaml': line 7: dns.names: '*.a.example' is a wildcard: list it under "
 		"dns.wildcards" },
@@ -341,7 +386,7 @@ START_TEST(test_bad)
 }
 END_TEST
 
-enum gen { GEN_NODE, GEN_CIDR, GEN_LONG };
+enum gen { GEN_NODE, GEN_CIDR, GEN_LONG, GEN_PROFILE };
 
 /* Parses a policy whose list `key` holds n generated entries. */
 static int
@@ -356,11 +401,16 @@ parse_generated(const char *key, size_t n, enum gen kind, struct pki_err *err)
 	pki_err_clear(err);
 	ck_assert_int_eq(pki_buf_printf(&b, err, "kpki-policy: v1\nname: p\ncluster: c\n"
 						 "profiles: kubeadm-v1.29\n%s\n%s: [",
-				 strcmp(key, "nodes") == 0 ? "" : "nodes: []", key),
+				 strcmp(key, "nodes") == 0 ? "certificates: []" :
+				 strcmp(key, "certificates") == 0 ? "nodes: []" :
+								  "nodes: []\ncertificates: []",
+				 key),
 		0);
 	for (i = 0; i < n; i++) {
 		if (kind == GEN_NODE)
 			(void)snprintf(v, sizeof(v), "n%zu-%zu", i / 256, i % 256);
+		else if (kind == GEN_PROFILE)
+			(void)snprintf(v, sizeof(v), "p%zu.conf", i);
 		else if (kind == GEN_CIDR)
 			(void)snprintf(v, sizeof(v), "10.%zu.%zu.0/24", i / 256, i % 256);
 		else
@@ -386,9 +436,17 @@ START_TEST(test_limits)
 	ck_assert_int_ne(parse_generated("nodes", 1025, GEN_NODE, &err), 0);
 	ck_assert_str_eq(err.msg, "policy 'g.yaml': line 6: nodes: more than 1024 entries");
 	ck_assert_int_eq(err.code, PKI_E_LIMIT);
+	ck_assert_msg(parse_generated("workers", 1024, GEN_NODE, &err) == 0, "%s", err.msg);
+	ck_assert_int_ne(parse_generated("workers", 1025, GEN_NODE, &err), 0);
+	ck_assert_str_eq(err.msg, "policy 'g.yaml': line 7: workers: more than 1024 entries");
+	ck_assert_msg(parse_generated("certificates", 256, GEN_PROFILE, &err) == 0, "%s",
+		err.msg);
+	ck_assert_int_ne(parse_generated("certificates", 257, GEN_PROFILE, &err), 0);
+	ck_assert_str_eq(err.msg, "policy 'g.yaml': line 6: certificates: more than 256 entries");
+	ck_assert_int_eq(err.code, PKI_E_LIMIT);
 	ck_assert_msg(parse_generated("ip", 4096, GEN_CIDR, &err) == 0, "%s", err.msg);
 	ck_assert_int_ne(parse_generated("ip", 4097, GEN_CIDR, &err), 0);
-	ck_assert_str_eq(err.msg, "policy 'g.yaml': line 6: ip: more than 4096 entries");
+	ck_assert_str_eq(err.msg, "policy 'g.yaml': line 7: ip: more than 4096 entries");
 
 	/* over the size cap, refused before parsing */
 	big = calloc(1, 1024 * 1024 + 1);

@@ -24,7 +24,7 @@
 #define YEAR	 (365 * DAY)
 
 static struct pki_profile_set *set;
-static struct pki_policy *pol, *pol30;
+static struct pki_policy *pol, *pol30, *polstrict;
 static char tmpdir[512];
 
 static const char *const ca_files[] = { "ca.crt", "ca.key", "etcd/ca.crt", "etcd/ca.key",
@@ -79,6 +79,7 @@ setup(void)
 	ck_assert_msg(pki_profile_set_load("kubeadm-v1.29", &set, &err) == 0, "%s", err.msg);
 	pol = load_policy("sign/policy.yaml");
 	pol30 = load_policy("sign/policy-30d.yaml");
+	polstrict = load_policy("sign/policy-strict.yaml");
 	if (base == NULL || base[0] == '\0')
 		base = P_tmpdir;
 	ck_assert_int_lt(snprintf(tmpdir, sizeof(tmpdir), "%s/check_sign.XXXXXX", base),
@@ -98,8 +99,9 @@ teardown(void)
 	pki_profile_set_free(set);
 	pki_policy_free(pol);
 	pki_policy_free(pol30);
+	pki_policy_free(polstrict);
 	set = NULL;
-	pol = pol30 = NULL;
+	pol = pol30 = polstrict = NULL;
 	/* tmpdir is ours (mkdtemp) and holds no space or quote */
 	ck_assert_int_lt(snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir), (int)sizeof(cmd));
 	ck_assert_int_eq(system(cmd), 0);
@@ -152,7 +154,53 @@ static const struct {
 	const char *node;
 	const char *refusals[MAX_LINES + 1];
 	const char *notes[MAX_LINES + 1];
+	int strict;	/* under policy-strict.yaml, else policy.yaml */
 } hostile[] = {
+	/* the policy's certificates: super-admin.conf only where listed */
+	{ .csr = "good/super-admin.conf.csr", .profile = "super-admin.conf", .node = "", .strict = 1,
+		.refusals = { "profile 'super-admin.conf' is not allowed by policy 'test-strict' "
+			      "(certificates)" } },
+	{ .csr = "good/super-admin.conf.csr", .profile = "super-admin.conf", .node = "cp-1",
+		.strict = 1,
+		.refusals = { "profile 'super-admin.conf' is not allowed by policy 'test-strict' "
+			      "(certificates)" } },
+	{ .csr = "good/kubelet.csr", .profile = "kubelet", .node = "cp-1", .strict = 1,
+		.refusals = { "profile 'kubelet' is not allowed by policy 'test-strict' "
+			      "(certificates)" } },
+	/* a worker gets the worker profiles only */
+	{ .csr = "good/admin.conf-worker-1.csr", .profile = "admin.conf", .node = "worker-1",
+		.refusals = { "profile 'admin.conf' is not for workers, and policy 'test-1' lists "
+			      "node 'worker-1' as a worker" } },
+	{ .csr = "good/super-admin.conf.csr", .profile = "super-admin.conf", .node = "worker-1",
+		.refusals = { "profile 'super-admin.conf' is not for workers, and policy 'test-1' "
+			      "lists node 'worker-1' as a worker" } },
+	{ .csr = "good/kubelet.conf-worker-1.csr", .profile = "kubelet.conf", .node = "worker-2",
+		.refusals = { "node 'worker-2' is not allowed by policy 'test-1'",
+			"subject CN 'system:node:worker-1' is not 'system:node:worker-2', the CN "
+			"profile 'kubelet.conf' gives" } },
+	/* no node: only profiles that do not name it */
+	{ .csr = "good/apiserver.csr", .profile = "apiserver", .node = "",
+		.refusals = { "profile 'apiserver' names the node in its SANs, but no node is given" } },
+	{ .csr = "good/etcd-server.csr", .profile = "etcd-server", .node = "",
+		.refusals = { "profile 'etcd-server' names the node in its subject, but no node is "
+			      "given" } },
+	/* a node name exactly as Kubernetes has it: never lower-cased */
+	{ .csr = "good/kubelet.conf.csr", .profile = "kubelet.conf", .node = "CP-1",
+		.refusals = { "node 'CP-1' is not a node name (a lower-case RFC 1123 subdomain)",
+			"subject CN 'system:node:cp-1' is not 'system:node:CP-1', the CN profile "
+			"'kubelet.conf' gives" } },
+	{ .csr = "good/front-proxy-client.csr", .profile = "front-proxy-client", .node = "cp-1\n",
+		.refusals = { "node 'cp-1\\x0a' is not a node name (a lower-case RFC 1123 "
+			      "subdomain)" } },
+	/* subject values read raw: a NUL is named as such, not as hex */
+	{ .csr = "bad/nul-cn.der", .profile = "apiserver", .node = "cp-1",
+		.refusals = { "subject CN 'kube-apiserver\\x00.evil' holds control characters or NUL" } },
+	{ .csr = "bad/bmp-cn.der", .profile = "apiserver", .node = "cp-1",
+		.refusals = { "subject CN is a BMPString (only UTF8String, PrintableString or "
+			      "IA5String, RFC 5280 4.1.2.4)" } },
+	{ .csr = "bad/ipv4-mapped.csr", .profile = "apiserver", .node = "cp-1",
+		.refusals = { "IP SAN '::ffff:10.0.0.5' is an IPv4-mapped IPv6 address (RFC 4291 "
+			      "2.5.5.2); ask for the IPv4 address" } },
 	{ .csr = "bad/tampered.der", .profile = "front-proxy-client", .node = "cp-1",
 		.refusals = { "signature: does not verify with the request's own key (RFC 2986 3)" } },
 	{ .csr = "bad/other-cn.csr", .profile = "front-proxy-client", .node = "cp-1",
@@ -246,7 +294,8 @@ START_TEST(test_hostile)
 	(void)snprintf(rel, sizeof(rel), "sign/%s", hostile[_i].csr);
 	csr = read_csr(rel);
 	pki_err_clear(&err);
-	ck_assert_msg(pki_sign_check(profile(hostile[_i].profile), pol, hostile[_i].node, csr,
+	ck_assert_msg(pki_sign_check(profile(hostile[_i].profile),
+			      hostile[_i].strict ? polstrict : pol, hostile[_i].node, csr,
 			      &refusals, &notes, &err) == 0,
 		"%s", err.msg);
 	assert_lines("refusals", &refusals, hostile[_i].refusals);
@@ -519,7 +568,7 @@ START_TEST(test_validity)
 {
 	struct pki_ca *ca = load_ca("front-proxy-ca", set, NULL);
 	time_t ca_na = pki_cert_not_after(pki_ca_cert(ca));
-	time_t now = 1780000000; /* 2026-05-28 */
+	time_t now = pki_cert_not_before(pki_ca_cert(ca)) + 10 * DAY;
 	struct pki_cert *cert;
 	struct pki_csr *csr;
 	struct pki_err err;
@@ -742,6 +791,127 @@ START_TEST(test_issue_ed25519)
 }
 END_TEST
 
+/* What may pass: a worker's own certificates, and a profile that does not
+ * name the node without a node. */
+static const struct {
+	const char *csr, *profile, *node;
+	int strict;
+} passes[] = {
+	{ "good/kubelet.conf-worker-1.csr", "kubelet.conf", "worker-1", 0 },
+	{ "good/kubelet-worker-1.csr", "kubelet", "worker-1", 0 },
+	{ "good/admin.conf.csr", "admin.conf", "", 1 },
+	{ "good/front-proxy-client.csr", "front-proxy-client", "", 1 },
+	{ "good/kubelet.conf.csr", "kubelet.conf", "cp-1", 1 },
+};
+
+START_TEST(test_passes)
+{
+	struct pki_names refusals = { 0 }, notes = { 0 };
+	struct pki_csr *csr;
+	struct pki_err err;
+	char rel[128];
+
+	(void)snprintf(rel, sizeof(rel), "sign/%s", passes[_i].csr);
+	csr = read_csr(rel);
+	pki_err_clear(&err);
+	ck_assert_msg(pki_sign_check(profile(passes[_i].profile), passes[_i].strict ? polstrict : pol,
+			      passes[_i].node, csr, &refusals, &notes, &err) == 0,
+		"%s", err.msg);
+	ck_assert_msg(refusals.n == 0, "%s: %s", passes[_i].csr, refusals.v[0]);
+	ck_assert_uint_eq(notes.n, 0);
+	pki_names_free(&refusals);
+	pki_names_free(&notes);
+	pki_csr_free(csr);
+}
+END_TEST
+
+/* A worker's kubelet.conf: the worker's node name in its CN. */
+START_TEST(test_issue_worker)
+{
+	static const unsigned char serial[] = { 0x07 };
+	struct pki_ca *ca = load_ca("ca", set, NULL);
+	struct pki_csr *csr = read_csr("sign/good/kubelet.conf-worker-1.csr");
+	struct pki_x509info info;
+	struct pki_cert *cert = NULL;
+	struct pki_err err;
+
+	pki_err_clear(&err);
+	ck_assert_msg(pki_sign_issue(ca, profile("kubelet.conf"), pol, "worker-1", csr, serial,
+			      sizeof(serial), time(NULL), &cert, &err) == 0,
+		"%s", err.msg);
+	ck_assert_int_eq(pki_cert_info(cert, &info, &err), 0);
+	ck_assert_str_eq(info.subject, "CN=system:node:worker-1,O=system:nodes");
+	pki_x509info_free(&info);
+	pki_cert_free(cert);
+	/* and never admin.conf for it, even at issuance */
+	pki_csr_free(csr);
+	csr = read_csr("sign/good/admin.conf-worker-1.csr");
+	ck_assert_int_eq(pki_sign_issue(ca, profile("admin.conf"), pol, "worker-1", csr, serial,
+				 sizeof(serial), time(NULL), &cert, &err),
+		-1);
+	ck_assert_ptr_null(cert);
+	ck_assert_str_eq(err.msg, "certificate for 'admin.conf': request refused: profile "
+				  "'admin.conf' is not for workers, and policy 'test-1' lists node "
+				  "'worker-1' as a worker");
+	pki_csr_free(csr);
+	pki_ca_free(ca);
+}
+END_TEST
+
+/* An intermediate (valid 2026-01-10 to 2036-01-01) under a root that ends
+ * 2026-01-31: no leaf outlives the root, none starts before the CA. */
+#define CHAIN_CA_NB   1768003200 /* 2026-01-10T00:00:00Z */
+#define CHAIN_ROOT_NA 1769817600 /* 2026-01-31T00:00:00Z */
+
+START_TEST(test_validity_chain)
+{
+	struct pki_ca *ca;
+	struct pki_cert *cert;
+	struct pki_csr *csr;
+	struct pki_err err;
+	char dir[600];
+
+	copy_fixture("sign/ca-chain/front-proxy-ca.crt", "chain/front-proxy-ca.crt");
+	copy_fixture("sign/ca-chain/front-proxy-ca.key", "chain/front-proxy-ca.key");
+	(void)snprintf(dir, sizeof(dir), "%s", tmp_path("chain"));
+	ca = load_ca("front-proxy-ca", set, dir);
+	ck_assert_uint_eq(pki_ca_chain_count(ca), 1);
+	ck_assert_int_eq(pki_cert_not_before(pki_ca_cert(ca)), CHAIN_CA_NB);
+	ck_assert_int_eq(pki_cert_not_after(pki_ca_chain_at(ca, 0)), CHAIN_ROOT_NA);
+
+	/* a minute after the CA begins: from the CA's notBefore, to the root's end */
+	cert = issue(ca, "front-proxy-client", pol, "sign/good/front-proxy-client.csr",
+		CHAIN_CA_NB + 60);
+	ck_assert_int_eq(pki_cert_not_before(cert), CHAIN_CA_NB);
+	ck_assert_int_eq(pki_cert_not_after(cert), CHAIN_ROOT_NA);
+	pki_cert_free(cert);
+	/* a day in: now - 5 min; the policy's 30 days are cut at the root too */
+	cert = issue(ca, "front-proxy-client", pol30, "sign/good/front-proxy-client.csr",
+		CHAIN_CA_NB + DAY);
+	ck_assert_int_eq(pki_cert_not_before(cert), CHAIN_CA_NB + DAY - 300);
+	ck_assert_int_eq(pki_cert_not_after(cert), CHAIN_ROOT_NA);
+	pki_cert_free(cert);
+	/* short enough to end before the root: the profile's own */
+	cert = issue(ca, "front-proxy-client", pol30, "sign/good/front-proxy-client.csr",
+		CHAIN_ROOT_NA - 31 * DAY);
+	ck_assert_int_eq(pki_cert_not_after(cert), CHAIN_ROOT_NA - DAY);
+	pki_cert_free(cert);
+	/* the root has expired: nothing is signed */
+	csr = read_csr("sign/good/front-proxy-client.csr");
+	cert = NULL;
+	pki_err_clear(&err);
+	ck_assert_int_eq(pki_sign_issue(ca, profile("front-proxy-client"), pol, "cp-1", csr,
+				 (const unsigned char *)"\x01", 1, CHAIN_ROOT_NA, &cert, &err),
+		-1);
+	ck_assert_ptr_null(cert);
+	ck_assert_int_eq(err.code, PKI_E_INVALID);
+	ck_assert_str_eq(err.msg, "certificate for 'front-proxy-client': CA 'front-proxy-ca': "
+				  "certificate 1 of its chain expired at 2026-01-31T00:00:00Z");
+	pki_csr_free(csr);
+	pki_ca_free(ca);
+}
+END_TEST
+
 /* Flipped bits and truncations of a good request: refused or checked, never a
  * crash; a request that still passes the check issues. */
 START_TEST(test_mutations)
@@ -811,6 +981,9 @@ sign_suite(void)
 	tcase_add_loop_test(tc, test_good_check, 0, (int)PKI_ARRAY_LEN(good));
 	tcase_add_loop_test(tc, test_issue, 0, (int)PKI_ARRAY_LEN(good));
 	tcase_add_test(tc, test_validity);
+	tcase_add_test(tc, test_validity_chain);
+	tcase_add_loop_test(tc, test_passes, 0, (int)PKI_ARRAY_LEN(passes));
+	tcase_add_test(tc, test_issue_worker);
 	tcase_add_loop_test(tc, test_serial, 0, (int)PKI_ARRAY_LEN(serials));
 	tcase_add_test(tc, test_issue_refused);
 	tcase_add_test(tc, test_issue_ca_true);

@@ -30,7 +30,9 @@ for bin in "$BIN"/kpki-*; do
 	for opt in $(grep -o -- '--[a-z][a-z0-9-]*' out | sort -u); do
 		grep -q -- "Fl -${opt#--}" "$man" || die "$tool.1 lacks $opt"
 	done
-	for opt in $(grep -o -- 'Fl -[a-z][a-z0-9-]*' "$man" | sed 's/Fl -//' | sort -u); do
+	# the options the page documents: its OPTIONS list
+	for opt in $(sed -n '/^\.Sh OPTIONS/,/^\.Sh /p' "$man" | grep '^\.It' |
+		grep -o -- 'Fl -[a-z][a-z0-9-]*' | sed 's/Fl -//' | sort -u); do
 		grep -q -- "--$opt" out || die "$tool --help lacks --$opt, which $tool.1 names"
 	done
 	grep -q '^\.Sh EXIT STATUS' "$man" || die "$tool.1 has no EXIT STATUS"

@@ -164,3 +164,62 @@ C
 	wait "$holder"
 	LD_LIBRARY_PATH=$p/lib ./issue 1 lib-ca || die "the lock was not released"
 fi
+
+# --- openssl ca changes index.txt; kpki keeps every line it did not write
+top=$E2E/../..
+kpki-sign --init --ca-dir sca 2>/dev/null || die "init"
+kpki-csr --config "$top/examples/kubeadm.yaml" --cert-dir node/pki --kubeconfig-dir node \
+	--bundle node.bundle 2>/dev/null || die "kpki-csr"
+pol="--ca-dir sca --policy $top/examples/policy.yaml --bundle node.bundle"
+expect_status 0 kpki-sign $pol --out signed.1
+python3 - <<'PY' || die "certificates of signed.1"
+import yaml
+for i, e in enumerate(yaml.safe_load(open("signed.1"))["entries"][:3]):
+    open("c%d.pem" % i, "w").write(e["certificate"])
+PY
+idx=sca/kpki-ledger/index.txt
+serial() { openssl x509 -noout -serial -in "$1" | sed 's/^serial=//'; }
+s0=$(serial c0.pem) s1=$(serial c1.pem) s2=$(serial c2.pem)
+printf '[ ca ]\ndefault_ca = kpki\n[ kpki ]\ndatabase = %s\ncertificate = sca/ca.crt\nprivate_key = sca/ca.key\ndefault_md = sha256\n' \
+	"$idx" >sca.cnf
+# a revocation with a reason, then a crash's lost index.txt line (c1's)
+# and a line of a certificate kpki never issued
+openssl ca -config sca.cnf -revoke c0.pem -crl_reason keyCompromise 2>ossl.err ||
+	{ cat ossl.err >&2; die "openssl ca -revoke"; }
+cp "$idx.old" ossl.old
+grep -v "	$s1	" "$idx" >idx.tmp && cat idx.tmp >"$idx"
+printf 'V\t300101000000Z\t\t0DEAD0\tunknown\t/CN=issued-by-openssl-ca\n' >>"$idx"
+cp "$idx" idx.before
+expect_status 0 kpki-sign $pol --out signed.2
+# every line kept as it was, c1's line added back once, the new ones after
+head -c "$(wc -c <idx.before)" "$idx" | cmp -s - idx.before || {
+	diff idx.before "$idx" >&2
+	die "index.txt lines changed"
+}
+[ "$(grep -c "	$s1	" "$idx")" -eq 1 ] || die "c1 not once in index.txt"
+[ "$(wc -l <"$idx")" -eq $(($(wc -l <idx.before) + 12)) ] || die "index.txt line count"
+# openssl's own index.txt.old is not kpki's to touch; kpki sets nothing aside
+cmp -s ossl.old "$idx.old" || die "index.txt.old changed"
+[ -z "$(ls sca/kpki-ledger | grep 'index.txt.old.')" ] || die "a file set aside"
+# openssl adds a line of its own for a certificate missing from index.txt:
+# kpki takes it for its record's line (same expiry and subject)
+grep -v "	$s2	" "$idx" >idx.tmp && cat idx.tmp >"$idx"
+openssl ca -config sca.cnf -revoke c2.pem 2>ossl.err || { cat ossl.err >&2; die "revoke c2"; }
+expect_status 0 kpki-sign $pol --out signed.3
+[ "$(grep -c "	$s2	" "$idx")" -eq 1 ] || die "c2 not once in index.txt"
+for want in "$s0=Revoked" "$s1=Valid" "$s2=Revoked" "0DEAD0=Valid"; do
+	openssl ca -config sca.cnf -status "${want%%=*}" >ossl.out 2>&1 || true
+	grep -qF "$want" ossl.out || { cat ossl.out >&2; die "openssl ca -status: $want"; }
+done
+grep -qF "R	" "$idx" || die "revocations lost"
+# a journal others can read or write is refused, and named with its fix
+chmod 644 sca/kpki-ledger/journal.jsonl
+expect_status 1 kpki-sign $pol --out signed.4
+expect_grep "journal.jsonl': mode 0644 lets group or others read or write it; fix with: chmod 600 'sca/kpki-ledger/journal.jsonl'" err
+[ ! -e signed.4 ] || die "signed with an unsafe journal"
+chmod 600 sca/kpki-ledger/journal.jsonl
+# a CA directory others can write to, likewise
+chmod 777 sca
+expect_status 1 kpki-sign $pol --out signed.4
+expect_grep "CA directory 'sca': mode 0777 lets group or others write to it" err
+chmod 755 sca

@@ -32,7 +32,33 @@ expect_status 1 kpki-sign $pol --bundle node.bundle --out signed \
 expect_grep "fingerprint" err
 [ ! -e signed ] || die "output written despite the fingerprint"
 expect_status 0 kpki-sign $pol --bundle node.bundle --dry-run
-[ ! -s ca/kpki-ledger/index.txt ] || die "dry run touched the ledger"
+expect_grep "all 11 entries would be signed" err
+[ ! -e ca/kpki-ledger ] || die "dry run touched the ledger"
+
+# a dry run loads every CA it would sign with and reads the ledger: an empty
+# CA directory, a CA key others can read, or a journal that does not parse
+# fail it as they would fail a real run, and nothing is written
+mkdir empty-ca
+expect_status 1 kpki-sign --ca-dir empty-ca --policy "$top/examples/policy.yaml" \
+	--bundle node.bundle --dry-run
+expect_grep "CA 'ca': CA certificate 'empty-ca/ca.crt'" err
+expect_status 1 kpki-sign --ca-dir empty-ca --policy "$top/examples/policy.yaml" \
+	--profile front-proxy-client --csr "$top/tests/data/sign/good/front-proxy-client.csr" --dry-run
+expect_grep "CA 'front-proxy-ca': CA certificate 'empty-ca/front-proxy-ca.crt'" err
+[ -z "$(ls empty-ca)" ] || die "a dry run wrote into the CA directory"
+cp -rp ca loose-ca
+chmod 0644 loose-ca/front-proxy-ca.key
+expect_status 1 kpki-sign --ca-dir loose-ca --policy "$top/examples/policy.yaml" \
+	--bundle node.bundle --dry-run
+expect_grep "loose-ca/front-proxy-ca.key" err
+expect_grep "chmod 600" err
+[ ! -e loose-ca/kpki-ledger ] || die "dry run made a ledger"
+chmod 0600 loose-ca/front-proxy-ca.key
+mkdir loose-ca/kpki-ledger
+printf 'not json\n{}\n' >loose-ca/kpki-ledger/journal.jsonl
+expect_status 1 kpki-sign --ca-dir loose-ca --policy "$top/examples/policy.yaml" \
+	--bundle node.bundle --dry-run
+expect_grep "journal.jsonl" err
 
 expect_status 0 kpki-sign $pol --bundle node.bundle --out signed --expect-fingerprint "$fp"
 expect_grep "signed 11 certificates of bundle $fp" err
@@ -112,30 +138,60 @@ expect_grep "exactly one CSR" err
 expect_status 2 kpki-sign $pol --csr user.csr
 expect_status 2 kpki-sign --ca-dir ca --bundle node.bundle
 
-# ---- hostile CSRs: each refused with its reason, nothing written, no serial used
+# ---- hostile CSRs: each refused with its exact status and reason, nothing
+# written, no serial used (file|profile|node|status|reason)
 data=$E2E/../data/sign
 hpol="--ca-dir ca --policy $data/policy.yaml"
 before=$(tree_sum ca)
-for spec in tampered.der:front-proxy-client:signature other-cn.csr:front-proxy-client:CN \
-	masters.csr:admin.conf:system:masters san-outside.csr:apiserver:not\ allowed \
-	email-san.csr:apiserver:email uri-san.csr:apiserver:URI wildcard.csr:apiserver:wildcard \
-	nul-san.csr:apiserver:x00 ctrl-subject.csr:apiserver:control \
-	rsa1024.csr:front-proxy-client:1024 dsa.csr:front-proxy-client:DSA \
-	secp256k1.csr:front-proxy-client:secp256k1 sans-10000.csr:apiserver:10000 \
-	two-cn.csr:front-proxy-client:CN truncated.der:front-proxy-client:certificate\ request; do
-	file=${spec%%:*}
-	rest=${spec#*:}
-	profile=${rest%%:*}
-	why=${rest#*:}
+while IFS='|' read -r file profile node want why; do
+	[ -n "$file" ] || continue
 	set +e
-	kpki-sign $hpol --profile "$profile" --node cp-1 --csr "$data/bad/$file" >out 2>err
+	kpki-sign $hpol --profile "$profile" --node "$node" --csr "$data/$file" >out 2>err
 	st=$?
 	set -e
-	[ "$st" -eq 3 ] || [ "$st" -eq 1 ] || die "$file: exit $st: $(cat err)"
+	[ "$st" -eq "$want" ] || die "$file: exit $st, want $want: $(cat err)"
 	[ ! -s out ] || die "$file: something was printed on standard output"
-	grep -qi -- "$why" err || die "$file: the reason lacks '$why': $(cat err)"
-done
+	grep -qF -- "$why" err || die "$file: the reason lacks '$why': $(cat err)"
+done <<'CASES'
+bad/tampered.der|front-proxy-client|cp-1|3|refused: profile 'front-proxy-client': signature: does not verify with the request's own key (RFC 2986 3)
+bad/other-cn.csr|front-proxy-client|cp-1|3|refused: profile 'front-proxy-client': subject CN 'kube-apiserver' is not 'front-proxy-client'
+bad/masters.csr|admin.conf|cp-1|3|refused: profile 'admin.conf': subject O 'system:masters' is not one profile 'admin.conf' gives
+bad/san-outside.csr|apiserver|cp-1|3|refused: profile 'apiserver': DNS SAN 'evil.example.com' is not allowed by policy 'test-1'
+bad/email-san.csr|apiserver|cp-1|3|refused: profile 'apiserver': email SAN 'root@example.internal' is not allowed (only DNS and IP SANs)
+bad/uri-san.csr|apiserver|cp-1|3|refused: profile 'apiserver': URI SAN 'spiffe://example/ns/x' is not allowed (only DNS and IP SANs)
+bad/wildcard.csr|apiserver|cp-1|3|refused: profile 'apiserver': wildcard DNS SAN '*.example.internal' is not one policy 'test-1' lists
+bad/nul-san.csr|apiserver|cp-1|3|refused: profile 'apiserver': DNS SAN 'cp-1\x00.evil.example.com' holds control characters or NUL
+bad/nul-cn.der|apiserver|cp-1|3|refused: profile 'apiserver': subject CN 'kube-apiserver\x00.evil' holds control characters or NUL
+bad/ctrl-subject.csr|apiserver|cp-1|3|refused: profile 'apiserver': subject CN 'kube-apiserver\x1b[2J' holds control characters or NUL
+bad/ipv4-mapped.csr|apiserver|cp-1|3|refused: profile 'apiserver': IP SAN '::ffff:10.0.0.5' is an IPv4-mapped IPv6 address
+bad/rsa1024.csr|front-proxy-client|cp-1|3|refused: profile 'front-proxy-client': key: RSA of 1024 bits is too weak (at least 2048 bits)
+bad/dsa.csr|front-proxy-client|cp-1|3|refused: profile 'front-proxy-client': key: DSA keys are not allowed
+bad/secp256k1.csr|front-proxy-client|cp-1|3|refused: profile 'front-proxy-client': key: ECDSA on curve secp256k1 is not allowed (P-256 or P-384)
+bad/sans-10000.csr|apiserver|cp-1|3|refused: profile 'apiserver': subjectAltName: 10000 names, more than 256
+bad/two-cn.csr|front-proxy-client|cp-1|3|refused: profile 'front-proxy-client': subject has 2 CNs (exactly one allowed)
+good/kubelet.conf.csr|kubelet.conf|CP-1|3|refused: profile 'kubelet.conf': node 'CP-1' is not a node name (a lower-case RFC 1123 subdomain)
+good/kubelet.conf.csr|kubelet.conf|cp-9|3|refused: profile 'kubelet.conf': node 'cp-9' is not allowed by policy 'test-1'
+good/kubelet.conf.csr|kubelet.conf||3|refused: profile 'kubelet.conf': profile 'kubelet.conf' names the node in its subject, but no node is given
+good/admin.conf-worker-1.csr|admin.conf|worker-1|3|refused: profile 'admin.conf': profile 'admin.conf' is not for workers, and policy 'test-1' lists node 'worker-1' as a worker
+bad/truncated.der|front-proxy-client|cp-1|1|certificate request
+CASES
 [ "$(tree_sum ca)" = "$before" ] || die "a refused CSR changed the CA directory"
+
+# ---- the policy's certificates: super-admin.conf is not in the example
+# policy, so neither a single CSR nor a bundle gets it (O=system:masters)
+expect_status 3 kpki-sign $pol --profile super-admin.conf --csr "$data/good/super-admin.conf.csr"
+expect_grep "refused: profile 'super-admin.conf': profile 'super-admin.conf' is not allowed by policy 'example' (certificates)" err
+[ ! -s out ] || die "super-admin.conf was signed"
+kpki-csr --config "$top/examples/kubeadm.yaml" --cert-dir node2/pki --kubeconfig-dir node2 \
+	--only super-admin.conf --bundle super.bundle 2>csr2.err || die "kpki-csr: $(cat csr2.err)"
+expect_status 3 kpki-sign $pol --bundle super.bundle --out super.signed
+expect_grep "refused: entry 'super-admin.conf': profile 'super-admin.conf' is not allowed by policy 'example' (certificates)" err
+[ ! -e super.signed ] || die "a super-admin.conf bundle was signed"
+[ "$(tree_sum ca)" = "$before" ] || die "a refused bundle changed the CA directory"
+# ... while a worker of the test policy gets its kubelet.conf
+expect_status 0 kpki-sign $hpol --profile kubelet.conf --node worker-1 \
+	--csr "$data/good/kubelet.conf-worker-1.csr"
+openssl x509 -in out -noout -subject | grep -q "CN *= *system:node:worker-1" || die "worker CN"
 # a CSR asking for CA:TRUE is signed, as a leaf, with a note
 expect_status 0 kpki-sign $hpol --profile front-proxy-client --csr "$data/bad/ca-true.csr"
 expect_grep "note:" err

@@ -22,7 +22,8 @@ struct pki_install_opts {
 	const char *kc_dir;		/* e.g. /etc/kubernetes */
 	const char *kubelet_dir;	/* NULL: /var/lib/kubelet/pki */
 	const char *server;		/* NULL: from cfg, else the existing kubeconfig's */
-	const char *cluster_name;	/* NULL: cfg's clusterName, else "kubernetes" */
+	const char *cluster_name;	/* NULL: cfg's clusterName, else the bundle's cluster,
+				 * else "kubernetes" */
 	/* first install only: take the CA certificates from the bundle, each of
 	 * whose SHA-256 ("SHA256:<hex>") must be listed here */
 	int trust_bundle_ca;

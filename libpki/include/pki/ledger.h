@@ -3,7 +3,8 @@
  *
  * The ledger lives in <ca-dir>/kpki-ledger/: a journal (one JSON object a
  * line, append-only, the source of truth) and an index.txt in the format of
- * `openssl ca`, rebuilt from the journal when a crash left it behind. A
+ * `openssl ca`, completed from the journal when a crash left it behind (its
+ * lines, `openssl ca`'s changes included, are never rewritten). A
  * record is on disk (fsync) before the certificate it describes leaves the
  * tool. The directory is locked while open, so two kpki-sign never run at
  * once on one CA. The format is documented in kpki-ledger(5).
@@ -41,14 +42,18 @@ struct pki_ledger;
  * Opens (creating it, 0700) and locks the ledger of ca_dir; a second
  * process gets PKI_E_EXISTS ("ledger '...' is in use by another kpki-sign").
  * Recovers from a crash: a torn last journal line is set aside, and
- * index.txt is completed from the journal. Free with pki_ledger_close().
+ * index.txt is completed from the journal. A CA directory, ledger directory
+ * or ledger file that another user owns or could write to is refused
+ * (PKI_E_PERM, naming the chmod or chown that fixes it), and so is an
+ * index.txt line that contradicts the journal (PKI_E_INVALID). Free with
+ * pki_ledger_close().
  */
 int pki_ledger_open(const char *ca_dir, struct pki_ledger **out, struct pki_err *err) PKI_WUR;
 void pki_ledger_close(struct pki_ledger *l);
 
 /*
- * A fresh serial: 16 random octets (128 bits, well over RFC 5280's and the
- * CA/B Forum's 64 bits of entropy), made positive and non-zero, not in the
+ * A fresh serial: 16 random octets with the top bit cleared (127 bits, well
+ * over the CA/B Forum's 64 bits of entropy), positive and non-zero, not in the
  * ledger and not handed out before by this handle. Written into out (the
  * DER INTEGER content octets, at most 20) with its length.
  */

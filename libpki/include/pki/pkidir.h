@@ -27,6 +27,20 @@ int pki_pkidir_verify(const struct pki_profile_set *set, const char *cert_dir,
 	const char *kc_dir, const struct pki_kubeadm *cfg, unsigned roles, time_t now,
 	struct pki_names *findings, struct pki_err *err) PKI_WUR;
 
+/*
+ * Checks one certificate of profile p as pki_pkidir_verify() does: key
+ * usage and extended key usages exactly the profile's, subject and SANs
+ * (exactly those cfg derives when cfg is given), key strength, signature
+ * hash, serial, dates against now, and the signature of its CA: `ca` when
+ * not NULL, else the CA certificate found in cert_dir. Each problem is
+ * added to *findings as "<file>: <problem>". Returns -1 only when the
+ * check itself cannot run.
+ */
+int pki_pkidir_check_cert(const struct pki_profile_set *set, const char *cert_dir,
+	const struct pki_kubeadm *cfg, const struct pki_profile *p, const char *file,
+	const struct pki_cert *cert, const struct pki_cert *ca, time_t now,
+	struct pki_names *findings, struct pki_err *err) PKI_WUR;
+
 /* Renders findings: one line each, or {"problems": [...]} in JSON/YAML. */
 int pki_pkidir_render_findings(const struct pki_names *findings, enum pki_format fmt,
 	struct pki_buf *out, struct pki_err *err) PKI_WUR;

@@ -28,14 +28,21 @@ const char *pki_policy_profiles(const struct pki_policy *pol);
 /* Longest validity the CA grants, in seconds (0: the profile's). */
 int64_t pki_policy_max_validity(const struct pki_policy *pol);
 
-/* 1 when node may be issued certificates (its name is listed), else 0. */
+/* 1 when node may be issued certificates: a lower-case name listed exactly
+ * under nodes (the control plane) or workers; else 0. */
 int pki_policy_node_allowed(const struct pki_policy *pol, const char *node);
+/* 1 when node is listed under workers: it may be issued only the profiles
+ * whose roles include worker. */
+int pki_policy_node_is_worker(const struct pki_policy *pol, const char *node);
+/* 1 when the profile is listed under certificates (the profiles this
+ * cluster's nodes may be issued), else 0. */
+int pki_policy_profile_allowed(const struct pki_policy *pol, const char *profile);
 
 /*
  * 1 when the DNS name is allowed: listed exactly, under an allowed suffix
  * (".example.internal" allows "a.example.internal", not
  * "example.internal"), or, for a wildcard ("*.apps.example.com"), listed
- * as that exact wildcard. The node names are allowed DNS names too.
+ * as that exact wildcard. The node names (workers too) are allowed DNS names.
  * Comparison is case-insensitive (RFC 4343). 0 when not allowed.
  */
 int pki_policy_dns_allowed(const struct pki_policy *pol, const char *name);

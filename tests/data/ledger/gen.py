@@ -3,7 +3,8 @@
 good/journal.jsonl and the index.txt `openssl ca` would keep for it,
 good/torn.jsonl (a journal whose last write was torn), good/index-short.txt
 (an index.txt a crash left one record behind, with a revocation openssl ca
-made), and bad/*.jsonl: a hostile line 2 between two good lines."""
+made), good/index-outside.txt (lines openssl ca changed and added), and
+bad/*.jsonl: a hostile line 2 between two good lines."""
 import json
 import os
 
@@ -87,6 +88,16 @@ write("good/index.txt", "".join(index_line(r) for r in RECS))
 short = index_line(RECS[0]).replace("V\t", "R\t", 1).replace("\t\t", "\t260401000000Z\t", 1)
 write("good/index-short.txt", short + index_line(RECS[1])[:17])
 write("good/index-short-expected.txt", short + "".join(index_line(r) for r in RECS[1:]))
+# lines openssl ca changed (a revocation with its reason, an expiry by
+# -updatedb) and one it added for a certificate kpki never issued, two
+# records missing: kpki keeps every line and adds the two after them
+revoked = index_line(RECS[0]).replace("V\t", "R\t", 1).replace(
+    "\t\t", "\t260401000000Z,keyCompromise\t", 1)
+outside = "V\t300101000000Z\t\tDEAD\tdead.pem\t/CN=made-by-openssl-ca\n"
+expired = index_line(RECS[2]).replace("V\t", "E\t", 1)
+write("good/index-outside.txt", revoked + outside + expired)
+write("good/index-outside-expected.txt",
+      revoked + outside + expired + index_line(RECS[1]) + index_line(RECS[3]))
 # two whole records, then a third cut inside its sha256
 third = line(RECS[2])
 write("good/torn.jsonl", line(RECS[0]) + line(RECS[1]) + third[:third.index("sha256") + 20])

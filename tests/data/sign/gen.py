@@ -8,9 +8,11 @@ request for each kubeadm-v1.29 profile of the example cluster (node cp-1)
 with its expected subject key identifier (RFC 5280 4.2.1.2 method 1) in
 <name>.ski; bad/ holds the hostile requests.
 """
+import datetime
 import ipaddress
 import os
 import subprocess
+import sys
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -193,7 +195,99 @@ def bad():
     write("bad/sans-10000.csr", csr(k, name("kube-apiserver"), dns(*(["x"] * 10000))))
 
 
+def der_len(n):
+    if n < 0x80:
+        return bytes([n])
+    b = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(b)]) + b
+
+
+def tlv(tag, body):
+    return bytes([tag]) + der_len(len(body)) + body
+
+
+def raw_subject_csr(key, rdns):
+    """A CSR whose subject is given as (OID DER, string tag, bytes) triples:
+    python3-cryptography refuses a NUL in a name, so the CertificationRequestInfo
+    is built by hand and signed with the key."""
+    name = tlv(0x30, b"".join(
+        tlv(0x31, tlv(0x30, oid + tlv(tag, val))) for oid, tag, val in rdns))
+    spki = key.public_key().public_bytes(serialization.Encoding.DER,
+                                         serialization.PublicFormat.SubjectPublicKeyInfo)
+    info = tlv(0x30, tlv(0x02, b"\x00") + name + spki + tlv(0xa0, b""))
+    sig = key.sign(info, ec.ECDSA(hashes.SHA256()))
+    alg = tlv(0x30, bytes.fromhex("06082a8648ce3d040302"))  # ecdsa-with-SHA256
+    return tlv(0x30, info + alg + tlv(0x03, b"\x00" + sig))
+
+
+OID_CN = bytes.fromhex("0603550403")
+
+
+def more_bad():
+    """The review's fixtures: a NUL in the CN (DER by hand), a BMPString CN,
+    an IPv4-mapped IPv6 SAN."""
+    k = p256()
+    for fname, tag, val in [("nul-cn.der", 0x0c, b"kube-apiserver\x00.evil"),
+                            ("bmp-cn.der", 0x1e, "kube-apiserver".encode("utf-16-be"))]:
+        with open(os.path.join(HERE, "bad", fname), "wb") as f:
+            f.write(raw_subject_csr(k, [(OID_CN, tag, val)]))
+    write("bad/ipv4-mapped.csr", csr(k, name("kube-apiserver"),
+                                     ip("10.0.0.10", "::ffff:10.0.0.5")))
+
+
+def worker():
+    """kubelet.conf and kubelet for the worker node worker-1."""
+    write("good/kubelet.conf-worker-1.csr",
+          csr(p256(), name("system:node:worker-1", ["system:nodes"])))
+    write("good/kubelet-worker-1.csr",
+          csr(p256(), name("system:node:worker-1", ["system:nodes"]), dns("worker-1")))
+    write("good/admin.conf-worker-1.csr",
+          csr(p256(), name("kubernetes-admin", ["kubeadm:cluster-admins"])))
+
+
+def chain():
+    """ca-chain/: front-proxy-ca as an intermediate (2026-01-10 to 2036-01-01)
+    under a root valid for 30 days only (2026-01-01 to 2026-01-31), the
+    chain in front-proxy-ca.crt after the CA, as --import-ca writes it."""
+    os.makedirs(os.path.join(HERE, "ca-chain"), exist_ok=True)
+    rk, ik = p256(), p256()
+    d = datetime.datetime
+    root_name = name("Example Root CA", ["Example Org"])
+    root = (x509.CertificateBuilder().subject_name(root_name).issuer_name(root_name)
+            .public_key(rk.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(d(2026, 1, 1)).not_valid_after(d(2026, 1, 31))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+            .add_extension(x509.KeyUsage(False, False, False, False, False, True, True,
+                                         False, False), True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(rk.public_key()),
+                           False)
+            .sign(rk, hashes.SHA256()))
+    inter = (x509.CertificateBuilder().subject_name(name("front-proxy-ca"))
+             .issuer_name(root_name).public_key(ik.public_key())
+             .serial_number(x509.random_serial_number())
+             .not_valid_before(d(2026, 1, 10)).not_valid_after(d(2036, 1, 1))
+             .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+             .add_extension(x509.KeyUsage(True, False, True, False, False, True, False,
+                                          False, False), True)
+             .add_extension(x509.SubjectKeyIdentifier.from_public_key(ik.public_key()),
+                            False)
+             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                 rk.public_key()), False)
+             .sign(rk, hashes.SHA256()))
+    with open(os.path.join(HERE, "ca-chain", "front-proxy-ca.crt"), "wb") as f:
+        f.write(inter.public_bytes(serialization.Encoding.PEM) +
+                root.public_bytes(serialization.Encoding.PEM))
+    with open(os.path.join(HERE, "ca-chain", "front-proxy-ca.key"), "wb") as f:
+        f.write(ik.private_bytes(serialization.Encoding.PEM,
+                                 serialization.PrivateFormat.PKCS8,
+                                 serialization.NoEncryption()))
+    os.chmod(os.path.join(HERE, "ca-chain", "front-proxy-ca.key"), 0o600)
+
+
+PARTS = {"cas": cas, "good": good, "bad": bad, "more-bad": more_bad, "worker": worker,
+         "chain": chain}
+
 if __name__ == "__main__":
-    cas()
-    good()
-    bad()
+    # no argument: everything; else the named parts ("gen.py chain")
+    for part in sys.argv[1:] or list(PARTS):
+        PARTS[part]()

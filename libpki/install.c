@@ -1,0 +1,1858 @@
+/*
+ * install.c — a signed bundle back into the node's PKI directory.
+ *
+ * Four phases, so that a failure changes nothing and a crash is finished
+ * by running the same install again:
+ *   1. check: every entry against its key, its CA and its profile, every
+ *      target and directory against links; nothing is written;
+ *   2. prepare: the files about to be replaced are copied into a backup
+ *      folder (<kubeconfig-dir>/tmp/kpki-backup-<stamp>/, as kubeadm's
+ *      own backups), and every new file is written beside its target
+ *      under a pending name (".<name>.kpki-new"), each synced; a failure
+ *      here removes all of it again;
+ *   3. the intent file (<cert-dir>/kpki-staging/kpki-install.intent)
+ *      lists the renames and removals still to do, synced;
+ *   4. the renames, back to back (for a pair: key, then certificate), and
+ *      the intent file is removed.
+ * A rerun that finds the intent file of the same bundle carries out what
+ * it lists (a rename whose source is gone was done) before checking
+ * anything; entries found in place are reported and skipped.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+
+#include <pki/install.h>
+#include <pki/kubeconfig.h>
+#include <pki/pkidir.h>
+#include <pki/request.h>
+
+#include "internal.h"
+
+#define INTENT_NAME	"kpki-install.intent"
+#define INTENT_MAGIC	"kpki-install-intent v1"
+#define INTENT_CAP	(256u * 1024)
+#define PENDING_SUFFIX	".kpki-new"
+#define KUBELET_CURRENT "kubelet-client-current.pem"
+#define MAX_DIRS	32
+#define MAX_OPS		512
+#define MAX_CAS		8
+
+/* A directory written to: opened once, checked, and used by its fd. */
+struct idir {
+	char *token; /* "cert-dir", "cert-dir/etcd", "kubeconfig-dir", "staging", ... */
+	char *path;
+	int fd;
+	int created;
+};
+
+/* A new file (or the kubelet's symlink) written under a pending name. */
+struct pending {
+	struct idir *dir;
+	char *name;
+	struct pki_buf data;
+	char *link_to; /* a symlink to this instead of a file */
+	mode_t mode;
+	int written;
+};
+
+enum op_kind { OP_RENAME, OP_UNLINK };
+
+struct op {
+	enum op_kind kind;
+	struct idir *from, *to;
+	char *from_name, *to_name;
+	char keyid[65]; /* a key moved: its id, checked again on a replay */
+};
+
+/* A file copied into the backup folder, at rel ("pki/etcd/server.crt"). */
+struct bsrc {
+	struct idir *dir;
+	char *name, *rel;
+};
+
+struct cainfo {
+	const struct pki_profile *p;
+	struct pki_cert *cert;
+	struct pki_buf pem; /* exactly what ca.crt holds, or will hold */
+	int state;	    /* 0: in the cert dir; 1: from the bundle; -1: unusable */
+	char why[PKI_ERR_MSG_MAX]; /* why it is unusable */
+};
+
+struct ictx {
+	const struct pki_install_opts *o;
+	const struct pki_bundle *b;
+	struct pki_names *report, *refusals;
+	struct pki_err *err;
+	struct idir dirs[MAX_DIRS];
+	size_t ndirs;
+	struct op *ops;
+	size_t nops, capops, nca_ops;
+	struct pending *pend;
+	size_t npend, cappend;
+	struct bsrc *bk;
+	size_t nbk, capbk;
+	struct cainfo cas[MAX_CAS];
+	size_t ncas;
+	const char *kubelet_dir;
+	char *abs_cert_dir, *abs_kubelet_dir;
+	char stamp[32]; /* YYYY-MM-DD-HH-MM-SS, UTC */
+	char id[65];	/* of the signed bundle: entries and their certificates */
+	/* undo list of the prepare phase */
+	struct pki_names made_files, made_dirs;
+	int intent_written;
+};
+
+/* ---- small helpers ------------------------------------------------------- */
+
+static int
+note(struct ictx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int
+note(struct ictx *c, const char *fmt, ...)
+{
+	char msg[PKI_ERR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return pki_names_add(c->report, msg, c->err);
+}
+
+/* One refusal line for an entry: "entry 'apiserver': <why>". */
+static int
+refuse(struct ictx *c, const char *entry, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+refuse(struct ictx *c, const char *entry, const char *fmt, ...)
+{
+	char msg[PKI_ERR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return pki_names_addf(c->refusals, c->err, "entry '%s': %s", entry, msg);
+}
+
+static void
+quote(const char *s, char *out)
+{
+	pki_path_quote(s, out, PKI_QPATH_MAX);
+}
+
+static int
+join3(char **out, const char *dir, const char *name, struct pki_err *err)
+{
+	return pki_path_join(out, dir, name, err);
+}
+
+/* A name inside a directory: one component, clean, not hidden by dots. */
+static int
+safe_name(const char *s)
+{
+	return s[0] != '\0' && strchr(s, '/') == NULL && strcmp(s, ".") != 0 &&
+		strcmp(s, "..") != 0 && strlen(s) < NAME_MAX - 16 &&
+		pki_text_is_clean(s, strlen(s), 0) && strchr(s, ' ') == NULL;
+}
+
+static int
+hex_id(const unsigned char *d, size_t n, char *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		(void)snprintf(out + 2 * i, 3, "%02x", d[i]);
+	return 0;
+}
+
+static int
+cert_same(const struct pki_cert *a, const struct pki_cert *b)
+{
+	size_t la, lb;
+	const unsigned char *da = pki_cert_der(a, &la), *db = pki_cert_der(b, &lb);
+
+	return la == lb && memcmp(da, db, la) == 0;
+}
+
+/* ---- directories ----------------------------------------------------------- */
+
+/* A directory we write in: ours or root's, and nobody else may write in it. */
+static int
+check_dir_fd(int fd, const char *path, int private, struct pki_err *err)
+{
+	char q[PKI_QPATH_MAX];
+	struct stat st;
+
+	quote(path, q);
+	if (fstat(fd, &st) != 0)
+		return pki_err_set(err, PKI_E_IO, "directory '%s': cannot stat: %s", q,
+			strerror(errno));
+	if (private && st.st_uid != geteuid())
+		return pki_err_set(err, PKI_E_PERM,
+			"directory '%s': owned by uid %u, not by uid %u who runs this; fix with: "
+			"chown %u '%s'", q, (unsigned)st.st_uid, (unsigned)geteuid(),
+			(unsigned)geteuid(), q);
+	if (!private && st.st_uid != geteuid() && st.st_uid != 0)
+		return pki_err_set(err, PKI_E_PERM,
+			"directory '%s': owned by uid %u, neither by uid %u who runs this nor by "
+			"root", q, (unsigned)st.st_uid, (unsigned)geteuid());
+	if (private && (st.st_mode & 07777) != 0700)
+		return pki_err_set(err, PKI_E_PERM,
+			"directory '%s': mode %04o, not 0700; fix with: chmod 700 '%s'", q,
+			(unsigned)(st.st_mode & 07777), q);
+	if ((st.st_mode & 022) != 0)
+		return pki_err_set(err, PKI_E_PERM,
+			"directory '%s': mode %04o lets group or others write in it; fix with: "
+			"chmod go-w '%s'", q, (unsigned)(st.st_mode & 07777), q);
+	return 0;
+}
+
+/*
+ * A directory named on the command line: it may be a symbolic link (an
+ * administrator's choice) when the link is ours or root's; one that
+ * someone else planted is refused.
+ */
+static int
+open_base(const char *path, int *fd, struct pki_err *err)
+{
+	char q[PKI_QPATH_MAX];
+	struct stat st;
+
+	*fd = -1;
+	quote(path, q);
+	if (lstat(path, &st) != 0) {
+		if (errno == ENOENT)
+			return 1;
+		return pki_err_set(err, PKI_E_IO, "directory '%s': cannot stat: %s", q,
+			strerror(errno));
+	}
+	if (S_ISLNK(st.st_mode) && st.st_uid != geteuid() && st.st_uid != 0)
+		return pki_err_set(err, PKI_E_PERM,
+			"directory '%s': a symbolic link owned by uid %u (refused: only links of "
+			"uid %u or root are followed)", q, (unsigned)st.st_uid, (unsigned)geteuid());
+	*fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*fd < 0)
+		return pki_err_set(err, errno == ENOENT ? PKI_E_NOTFOUND : PKI_E_IO,
+			"directory '%s': cannot open: %s", q, strerror(errno));
+	if (check_dir_fd(*fd, path, 0, err) != 0) {
+		(void)close(*fd);
+		*fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The directory of a token, opened and checked, from the table or now.
+ * Below the named directories nothing is followed: a link there is
+ * refused. With `create`, a missing "staging" or "kubeconfig-dir/tmp" is
+ * made (0700). Sets *out NULL when the directory does not exist.
+ */
+static int
+ctx_dir(struct ictx *c, const char *token, int create, struct idir **out)
+{
+	const struct pki_install_opts *o = c->o;
+	struct idir *parent = NULL, *d;
+	char tok[PATH_MAX], *slash, q[PKI_QPATH_MAX];
+	const char *base = NULL, *comp;
+	char *path = NULL;
+	int fd = -1, made = 0, r, private = 0;
+	size_t i;
+
+	*out = NULL;
+	for (i = 0; i < c->ndirs; i++)
+		if (strcmp(c->dirs[i].token, token) == 0) {
+			*out = &c->dirs[i];
+			return 0;
+		}
+	if (c->ndirs == MAX_DIRS)
+		return pki_err_set(c->err, PKI_E_LIMIT, "install: more than %d directories",
+			MAX_DIRS);
+	if (strlen(token) >= sizeof(tok))
+		return pki_err_set(c->err, PKI_E_LIMIT, "install: path too long");
+	strcpy(tok, token);
+	slash = strrchr(tok, '/');
+	if (slash == NULL) {
+		if (strcmp(tok, "cert-dir") == 0)
+			base = o->cert_dir;
+		else if (strcmp(tok, "kubeconfig-dir") == 0)
+			base = o->kc_dir;
+		else if (strcmp(tok, "kubelet-dir") == 0)
+			base = c->kubelet_dir;
+		else if (strcmp(tok, "staging") != 0)
+			return pki_err_set(c->err, PKI_E_INVALID, "install: unknown directory '%s'",
+				tok);
+		if (base != NULL) {
+			if ((path = pki_strdup(base, c->err)) == NULL)
+				return -1;
+			r = open_base(path, &fd, c->err);
+			if (r != 0) {
+				free(path);
+				return r > 0 ? 0 : -1;
+			}
+			goto have;
+		}
+		/* the staging directory: ours alone, as kpki-csr made it */
+		if (ctx_dir(c, "cert-dir", 0, &parent) != 0)
+			return -1;
+		if (parent == NULL)
+			return 0;
+		comp = PKI_STAGING_DIR;
+		private = 1;
+	} else {
+		*slash = '\0';
+		comp = slash + 1;
+		if (!safe_name(comp))
+			return pki_err_set(c->err, PKI_E_INVALID, "install: bad directory '%s'",
+				token);
+		if (ctx_dir(c, tok, 0, &parent) != 0)
+			return -1;
+		if (parent == NULL)
+			return 0;
+		private = strcmp(token, "kubeconfig-dir/tmp") == 0;
+	}
+	if (join3(&path, parent->path, comp, c->err) != 0)
+		return -1;
+	quote(path, q);
+	fd = openat(parent->fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && create && private) {
+		if (mkdirat(parent->fd, comp, 0700) != 0) {
+			pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot create: %s", q,
+				strerror(errno));
+			free(path);
+			return -1;
+		}
+		made = 1;
+		fd = openat(parent->fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (fd < 0) {
+		struct stat st;
+
+		if (errno == ENOENT) {
+			free(path);
+			return 0;
+		}
+		if (errno == ELOOP || errno == ENOTDIR)
+			pki_err_set(c->err, PKI_E_PERM, "directory '%s': %s (refused)", q,
+				fstatat(parent->fd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+						S_ISLNK(st.st_mode) ?
+					"is a symbolic link" :
+					"is not a directory");
+		else
+			pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot open: %s", q,
+				strerror(errno));
+		free(path);
+		return -1;
+	}
+	if (check_dir_fd(fd, path, private, c->err) != 0) {
+		(void)close(fd);
+		free(path);
+		return -1;
+	}
+have:
+	d = &c->dirs[c->ndirs];
+	d->token = pki_strdup(token, c->err);
+	if (d->token == NULL) {
+		(void)close(fd);
+		free(path);
+		return -1;
+	}
+	d->path = path;
+	d->fd = fd;
+	d->created = made;
+	if (made && pki_names_add(&c->made_dirs, path, c->err) != 0)
+		return -1;
+	c->ndirs++;
+	*out = d;
+	return 0;
+}
+
+/* Whether name exists in d: 1 yes, 0 no; a link or a non-file is an error
+ * (a link is allowed when link_ok). */
+static int
+target_state(struct idir *d, const char *name, int link_ok, struct pki_err *err)
+{
+	char *path = NULL, q[PKI_QPATH_MAX];
+	struct stat st;
+	int ret = -1;
+
+	if (join3(&path, d->path, name, err) != 0)
+		return -1;
+	quote(path, q);
+	if (fstatat(d->fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+		if (errno == ENOENT)
+			ret = 0;
+		else
+			pki_err_set(err, PKI_E_IO, "'%s': cannot stat: %s", q, strerror(errno));
+	} else if (S_ISLNK(st.st_mode) && !link_ok) {
+		pki_err_set(err, PKI_E_PERM,
+			"'%s': is a symbolic link; refusing to write through or replace it", q);
+	} else if (!S_ISLNK(st.st_mode) && !S_ISREG(st.st_mode)) {
+		pki_err_set(err, PKI_E_PERM, "'%s': exists and is not a regular file", q);
+	} else {
+		ret = 1;
+	}
+	free(path);
+	return ret;
+}
+
+/* Reads d/name whole, never through a link. *exists says whether it was there. */
+static int
+read_at(struct idir *d, const char *name, size_t cap, struct pki_buf *out, int *exists,
+	struct pki_err *err)
+{
+	unsigned char chunk[8192];
+	char *path = NULL, q[PKI_QPATH_MAX];
+	struct stat st;
+	ssize_t r;
+	int fd, ret = -1;
+
+	memset(out, 0, sizeof(*out));
+	*exists = 0;
+	if (join3(&path, d->path, name, err) != 0)
+		return -1;
+	quote(path, q);
+	fd = openat(d->fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			ret = 0;
+		else
+			pki_err_set(err, PKI_E_IO, "'%s': cannot open: %s", q,
+				errno == ELOOP ? "is a symbolic link" : strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uintmax_t)st.st_size > cap) {
+		pki_err_set(err, PKI_E_IO, "'%s': not a regular file of at most %zu bytes", q, cap);
+		goto out;
+	}
+	for (;;) {
+		r = read(fd, chunk, sizeof(chunk));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			pki_err_set(err, PKI_E_IO, "'%s': cannot read: %s", q, strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		if ((size_t)r > cap - out->len) {
+			pki_err_set(err, PKI_E_LIMIT, "'%s': larger than %zu bytes", q, cap);
+			goto out;
+		}
+		if (pki_buf_append(out, chunk, (size_t)r, err) != 0)
+			goto out;
+	}
+	if (out->data == NULL && pki_buf_append(out, "", 0, err) != 0)
+		goto out;
+	*exists = 1;
+	ret = 0;
+out:
+	gnutls_memset(chunk, 0, sizeof(chunk));
+	if (ret != 0)
+		pki_buf_free(out);
+	if (fd >= 0)
+		(void)close(fd);
+	free(path);
+	return ret;
+}
+
+/* ---- the plan ------------------------------------------------------------- */
+
+static int
+add_op(struct ictx *c, enum op_kind kind, struct idir *from, const char *from_name,
+	struct idir *to, const char *to_name, const struct pki_key *key, int front)
+{
+	struct op *op;
+	unsigned char id[32];
+
+	if (c->nops >= MAX_OPS)
+		return pki_err_set(c->err, PKI_E_LIMIT, "install: more than %d steps", MAX_OPS);
+	if (pki_grow((void **)&c->ops, &c->capops, c->nops + 1, sizeof(*c->ops), c->err) != 0)
+		return -1;
+	/* the CA certificates go in first: everything else chains to them */
+	if (front) {
+		memmove(c->ops + c->nca_ops + 1, c->ops + c->nca_ops,
+			(c->nops - c->nca_ops) * sizeof(*c->ops));
+		op = &c->ops[c->nca_ops++];
+	} else {
+		op = &c->ops[c->nops];
+	}
+	c->nops++;
+	memset(op, 0, sizeof(*op));
+	op->kind = kind;
+	op->from = from;
+	op->to = to;
+	if ((op->from_name = pki_strdup(from_name, c->err)) == NULL)
+		return -1;
+	if (to_name != NULL && (op->to_name = pki_strdup(to_name, c->err)) == NULL)
+		return -1;
+	if (key != NULL) {
+		if (pki_key_public_id(key, id, c->err) != 0)
+			return -1;
+		hex_id(id, sizeof(id), op->keyid);
+	}
+	return 0;
+}
+
+/* A new file under its pending name; takes data (wiped when freed). */
+static int
+add_pending(struct ictx *c, struct idir *d, const char *target, struct pki_buf *data,
+	mode_t mode, const char *link_to, char **pending_name)
+{
+	struct pending *p;
+
+	*pending_name = NULL;
+	if (pki_grow((void **)&c->pend, &c->cappend, c->npend + 1, sizeof(*c->pend),
+		    c->err) != 0)
+		return -1;
+	p = &c->pend[c->npend];
+	memset(p, 0, sizeof(*p));
+	if (asprintf(&p->name, ".%s" PENDING_SUFFIX, target) < 0) {
+		p->name = NULL;
+		return pki_err_nomem(c->err);
+	}
+	if (link_to != NULL && (p->link_to = pki_strdup(link_to, c->err)) == NULL) {
+		free(p->name);
+		return -1;
+	}
+	c->npend++;
+	p->dir = d;
+	p->mode = mode;
+	if (data != NULL) {
+		p->data = *data;
+		memset(data, 0, sizeof(*data)); /* transferred */
+	}
+	*pending_name = p->name;
+	return 0;
+}
+
+static int
+add_backup(struct ictx *c, struct idir *d, const char *name, const char *rel_dir)
+{
+	struct bsrc *s;
+	char *rel = NULL;
+
+	if (asprintf(&rel, "%s%s%s", rel_dir, *rel_dir ? "/" : "", name) < 0)
+		return pki_err_nomem(c->err);
+	if (pki_grow((void **)&c->bk, &c->capbk, c->nbk + 1, sizeof(*c->bk), c->err) != 0) {
+		free(rel);
+		return -1;
+	}
+	s = &c->bk[c->nbk];
+	s->dir = d;
+	s->rel = rel;
+	if ((s->name = pki_strdup(name, c->err)) == NULL)
+		return -1;
+	c->nbk++;
+	return 0;
+}
+
+/* Where a directory's files go in the backup: "pki/etcd", "", "kubelet-pki". */
+static void
+backup_rel_dir(const struct idir *d, char *out, size_t cap)
+{
+	const char *t = d->token, *sub = strchr(t, '/');
+
+	if (strncmp(t, "cert-dir", 8) == 0)
+		(void)snprintf(out, cap, "pki%s", sub ? sub : "");
+	else if (strncmp(t, "kubelet-dir", 11) == 0)
+		(void)snprintf(out, cap, "kubelet-pki%s", sub ? sub : "");
+	else
+		(void)snprintf(out, cap, "%s", sub ? sub + 1 : "");
+}
+
+static int
+backup_if_there(struct ictx *c, struct idir *d, const char *name)
+{
+	char rel[PATH_MAX];
+	int e = target_state(d, name, 0, c->err);
+
+	if (e <= 0)
+		return e;
+	backup_rel_dir(d, rel, sizeof(rel));
+	return add_backup(c, d, name, rel);
+}
+
+/* ---- the CAs --------------------------------------------------------------- */
+
+static int
+ca_fingerprint(const struct pki_cert *cert, char out[72], struct pki_err *err)
+{
+	struct pki_x509info info = { 0 };
+
+	if (pki_cert_info(cert, &info, err) != 0)
+		return -1;
+	memcpy(out, "SHA256:", 7);
+	hex_id(info.sha256, sizeof(info.sha256), out + 7);
+	pki_x509info_free(&info);
+	return 0;
+}
+
+/* Every CA of the bundle must be one the operator confirmed. */
+static int
+check_bundle_cas(struct ictx *c)
+{
+	const struct pki_names *want = c->o->expect_ca_fingerprints;
+	char fp[72];
+	size_t i, j;
+
+	for (i = 0; i < pki_bundle_ca_count(c->b); i++) {
+		int ok = 0;
+
+		if (ca_fingerprint(pki_bundle_ca_at(c->b, i), fp, c->err) != 0)
+			return -1;
+		for (j = 0; want != NULL && j < want->n && !ok; j++)
+			ok = strcasecmp(want->v[j], fp) == 0;
+		if (!ok && pki_names_addf(c->refusals, c->err,
+				   "bundle CA certificate %zu (%s): not among the fingerprints "
+				   "given with --expect-ca-fingerprint", i + 1, fp) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The CA a profile is signed by: the cert dir's, or, on a first install
+ * with trust_bundle_ca, the bundle's that issued cert. */
+static int
+ca_for(struct ictx *c, const char *entry, const struct pki_profile *p,
+	const struct pki_cert *cert, struct cainfo **out)
+{
+	const struct pki_profile *cap = pki_profile_set_find(c->o->set, pki_profile_ca(p));
+	char rel[PATH_MAX], tok[PATH_MAX], *slash, *path = NULL, q[PKI_QPATH_MAX];
+	struct cainfo *ci = NULL;
+	struct pki_names findings = { 0 };
+	struct idir *d;
+	struct pki_err e;
+	int ret = -1, exists;
+	size_t i;
+
+	*out = NULL;
+	if (cap == NULL)
+		return pki_err_set(c->err, PKI_E_INVALID, "profile '%s': unknown CA '%s'",
+			pki_profile_name(p), pki_profile_ca(p));
+	for (i = 0; i < c->ncas; i++)
+		if (c->cas[i].p == cap) {
+			*out = &c->cas[i];
+			return 0;
+		}
+	if (c->ncas == MAX_CAS)
+		return pki_err_set(c->err, PKI_E_LIMIT, "install: more than %d CAs", MAX_CAS);
+	ci = &c->cas[c->ncas++];
+	ci->p = cap;
+	ci->state = -1;
+	*out = ci;
+	(void)snprintf(rel, sizeof(rel), "%s.crt", pki_profile_path(cap));
+	if (pki_path_join(&path, c->o->cert_dir, rel, c->err) != 0)
+		goto out;
+	quote(path, q);
+	exists = pki_file_exists(path, c->err);
+	if (exists < 0)
+		goto out;
+	if (exists) {
+		/* a CA certificate may be a link, as kubeadm follows them */
+		pki_err_clear(&e);
+		if (pki_file_read(path, "CA certificate", PKI_CAP_CERT, 0, &ci->pem, &e) != 0 ||
+		    pki_cert_parse(ci->pem.data, ci->pem.len, path, &ci->cert, &e) != 0) {
+			(void)snprintf(ci->why, sizeof(ci->why), "%s", e.msg);
+			ret = 0;
+			goto out;
+		}
+		ci->state = 0;
+		ret = 0;
+		goto out;
+	}
+	if (!c->o->trust_bundle_ca) {
+		(void)snprintf(ci->why, sizeof(ci->why), "CA certificate '%s' is not in the cert "
+			"dir: copy the cluster's CA certificate there first (external-CA mode), or, "
+			"on a first install, give --trust-bundle-ca with --expect-ca-fingerprint", q);
+		ret = 0;
+		goto out;
+	}
+	for (i = 0; i < pki_bundle_ca_count(c->b); i++) {
+		pki_err_clear(&e);
+		if (pki_cert_verify_signed_by(cert, pki_bundle_ca_at(c->b, i), &e) == 0)
+			break;
+	}
+	if (i == pki_bundle_ca_count(c->b)) {
+		(void)snprintf(ci->why, sizeof(ci->why), "CA '%s': no CA certificate of the "
+			"bundle issued the certificate", pki_profile_name(cap));
+		ret = 0;
+		goto out;
+	}
+	/* the CA itself must be what its profile says */
+	if (pki_pkidir_check_cert(c->o->set, c->o->cert_dir, c->o->cfg, cap, path,
+		    pki_bundle_ca_at(c->b, i), NULL, c->o->now, &findings, c->err) != 0)
+		goto out;
+	if (findings.n > 0) {
+		(void)snprintf(ci->why, sizeof(ci->why), "the bundle's CA certificate: %s%s",
+			findings.v[0], findings.n > 1 ? " (and more)" : "");
+		ret = 0;
+		goto out;
+	}
+	if (pki_cert_export_pem(pki_bundle_ca_at(c->b, i), &ci->pem, c->err) != 0 ||
+	    pki_cert_parse(ci->pem.data, ci->pem.len, path, &ci->cert, c->err) != 0)
+		goto out;
+	ci->state = 1;
+	(void)entry;
+	/* where it goes: beside the CA's key, were there one */
+	(void)snprintf(tok, sizeof(tok), "cert-dir/%s", pki_profile_path(cap));
+	slash = strrchr(tok, '/');
+	*slash = '\0';
+	if (ctx_dir(c, tok, 0, &d) != 0)
+		goto out;
+	if (d == NULL) {
+		ci->state = -1;
+		(void)snprintf(ci->why, sizeof(ci->why), "directory of '%s' does not exist", q);
+		ret = 0;
+		goto out;
+	}
+	{
+		const char *base = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
+		struct pki_buf copy = { 0 };
+		char *pn;
+
+		if (pki_buf_append(&copy, ci->pem.data, ci->pem.len, c->err) != 0 ||
+		    add_pending(c, d, base, &copy, 0644, NULL, &pn) != 0 ||
+		    add_op(c, OP_RENAME, d, pn, d, base, NULL, 1) != 0) {
+			pki_buf_free(&copy);
+			goto out;
+		}
+		if (note(c, "%s '%s' (CA certificate from the bundle, %s)",
+			    c->o->dry_run ? "would install" : "installed", q, "fingerprint confirmed") != 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	pki_names_free(&findings);
+	free(path);
+	return ret;
+}
+
+/* The profile's checks; findings become refusals. 1 when it fits. */
+static int
+check_profile(struct ictx *c, const char *entry, const struct pki_profile *p,
+	const struct pki_cert *cert, struct cainfo **ca)
+{
+	struct pki_names findings = { 0 };
+	size_t i, before = c->refusals->n;
+	int ret = -1;
+
+	if (ca_for(c, entry, p, cert, ca) != 0)
+		goto out;
+	if ((*ca)->state < 0) {
+		ret = refuse(c, entry, "%s", (*ca)->why);
+		goto out;
+	}
+	if (c->refusals->n > before) {
+		ret = 0;
+		goto out;
+	}
+	if (pki_pkidir_check_cert(c->o->set, c->o->cert_dir, c->o->cfg, p, "certificate", cert,
+		    (*ca)->cert, c->o->now, &findings, c->err) != 0)
+		goto out;
+	for (i = 0; i < findings.n; i++)
+		if (refuse(c, entry, "%s", findings.v[i]) != 0)
+			goto out;
+	ret = findings.n == 0;
+out:
+	pki_names_free(&findings);
+	return ret;
+}
+
+/* Loads a key and says whether it is the certificate's: 1, 0, or -1 with a
+ * refusal already made (unreadable, unsafe mode). */
+static int
+key_matches(struct ictx *c, const char *entry, struct idir *d, const char *name,
+	const struct pki_cert *cert, struct pki_key **key)
+{
+	char *path = NULL;
+	struct pki_err e;
+	int m = -1;
+
+	*key = NULL;
+	if (join3(&path, d->path, name, c->err) != 0)
+		return -2;
+	pki_err_clear(&e);
+	if (pki_key_load(path, key, &e) != 0) {
+		m = refuse(c, entry, "%s", e.msg) != 0 ? -2 : -1;
+		goto out;
+	}
+	m = pki_cert_matches_key(cert, *key, c->err);
+	if (m < 0)
+		m = -2;
+out:
+	free(path);
+	return m;
+}
+
+/* The certificate in place (NULL when absent or unreadable). */
+static int
+cert_in_place(struct ictx *c, struct idir *d, const char *name, struct pki_cert **out)
+{
+	struct pki_buf buf = { 0 };
+	struct pki_err e;
+	int exists;
+
+	*out = NULL;
+	if (read_at(d, name, PKI_CAP_CERT, &buf, &exists, c->err) != 0)
+		return -1;
+	pki_err_clear(&e);
+	if (exists && pki_cert_parse(buf.data, buf.len, name, out, &e) != 0)
+		*out = NULL; /* replaced whatever it was; the backup keeps it */
+	pki_buf_free(&buf);
+	return 0;
+}
+
+static int
+entry_refusal_from_err(struct ictx *c, const char *entry)
+{
+	if (c->err->code != PKI_E_PERM && c->err->code != PKI_E_IO)
+		return -1;
+	return refuse(c, entry, "%s", c->err->msg);
+}
+
+/* A leaf of the cert dir or the kubelet dir: key and certificate swapped together. */
+static int
+plan_pair(struct ictx *c, const char *entry, const struct pki_profile *p,
+	const struct pki_cert *cert)
+{
+	char tok[PATH_MAX], base[200], crt[NAME_MAX + 1], keyn[NAME_MAX + 1],
+		staged[NAME_MAX + 1], *slash, *pn, *crt_path = NULL, q[PKI_QPATH_MAX];
+	struct idir *d = NULL, *stg = NULL;
+	struct pki_cert *old = NULL;
+	struct pki_key *fkey = NULL, *skey = NULL;
+	struct pki_buf pem = { 0 };
+	struct cainfo *ca;
+	size_t before = c->refusals->n;
+	int ret = -1, has_crt, has_key, has_staged = 0, m, use_staged = 0;
+
+	if (strlen(pki_profile_path(p)) >= sizeof(base) ||
+	    strlen(pki_profile_name(p)) >= sizeof(base))
+		return pki_err_set(c->err, PKI_E_LIMIT, "profile '%s': path too long",
+			pki_profile_name(p));
+	(void)snprintf(tok, sizeof(tok), "%s/%s",
+		pki_profile_location(p) == PKI_LOC_KUBELET_DIR ? "kubelet-dir" : "cert-dir",
+		pki_profile_path(p));
+	slash = strrchr(tok, '/');
+	(void)snprintf(base, sizeof(base), "%s", slash + 1);
+	*slash = '\0';
+	(void)snprintf(crt, sizeof(crt), "%s.crt", base);
+	(void)snprintf(keyn, sizeof(keyn), "%s.key", base);
+	(void)snprintf(staged, sizeof(staged), "%s.key", pki_profile_name(p));
+	if (ctx_dir(c, tok, 0, &d) != 0 || ctx_dir(c, "staging", 0, &stg) != 0) {
+		ret = entry_refusal_from_err(c, entry);
+		goto out;
+	}
+	if (d == NULL) {
+		ret = refuse(c, entry, "directory for '%s' does not exist (kpki-csr makes it)",
+			pki_profile_path(p));
+		goto out;
+	}
+	if (join3(&crt_path, d->path, crt, c->err) != 0)
+		goto out;
+	quote(crt_path, q);
+	if ((has_crt = target_state(d, crt, 0, c->err)) < 0 ||
+	    (has_key = target_state(d, keyn, 0, c->err)) < 0 ||
+	    (stg != NULL && (has_staged = target_state(stg, staged, 0, c->err)) < 0)) {
+		ret = entry_refusal_from_err(c, entry);
+		goto out;
+	}
+	if (has_crt && cert_in_place(c, d, crt, &old) != 0)
+		goto out;
+	if (has_key) {
+		m = key_matches(c, entry, d, keyn, cert, &fkey);
+		if (m < -1)
+			goto out;
+		if (m == 1 && old != NULL && cert_same(old, cert)) {
+			ret = note(c, "already installed '%s'", q);
+			goto out;
+		}
+		if (m < 0) {
+			ret = 0;
+			goto out;
+		}
+		has_key = m == 1 ? 2 : 1; /* 2: the final key is the certificate's */
+	}
+	if (has_staged) {
+		m = key_matches(c, entry, stg, staged, cert, &skey);
+		if (m < -1)
+			goto out;
+		if (m < 0) {
+			ret = 0;
+			goto out;
+		}
+		if (m == 0) {
+			ret = refuse(c, entry, "the certificate is not for the staged key '%s/%s' "
+				"(was the bundle made on this node, by the last kpki-csr run?)",
+				stg->path, staged);
+			goto out;
+		}
+		use_staged = 1;
+	} else if (has_key != 2) {
+		ret = has_key ? refuse(c, entry, "the certificate is not for the key '%s/%s', and "
+				"no key is staged for it in '%s/%s'", d->path, keyn,
+				c->o->cert_dir, PKI_STAGING_DIR) :
+				refuse(c, entry, "no private key for the certificate: neither "
+				"'%s/%s' nor a staged key", d->path, keyn);
+		goto out;
+	}
+	if (check_profile(c, entry, p, cert, &ca) < 0)
+		goto out;
+	if (c->refusals->n > before) {
+		ret = 0;
+		goto out;
+	}
+	/* the pair about to be replaced goes into the backup first */
+	if (has_crt && backup_if_there(c, d, crt) != 0)
+		goto out;
+	if (has_key && (has_crt || use_staged) && backup_if_there(c, d, keyn) != 0)
+		goto out;
+	if (pki_cert_export_pem(cert, &pem, c->err) != 0 ||
+	    add_pending(c, d, crt, &pem, 0644, NULL, &pn) != 0)
+		goto out;
+	/* key then certificate, back to back: the only window is between them,
+	 * and a rerun closes it (the final key is then the certificate's) */
+	if (use_staged && add_op(c, OP_RENAME, stg, staged, d, keyn, skey, 0) != 0)
+		goto out;
+	if (add_op(c, OP_RENAME, d, pn, d, crt, NULL, 0) != 0)
+		goto out;
+	ret = note(c, "%s '%s'%s", c->o->dry_run ? "would install" : "installed", q,
+		use_staged ? " with its staged key" : "");
+out:
+	pki_buf_free(&pem);
+	pki_cert_free(old);
+	pki_key_free(fkey);
+	pki_key_free(skey);
+	free(crt_path);
+	return ret;
+}
+
+/* The client certificate a kubeconfig in place holds (embedded or referenced). */
+static int
+kubeconfig_in_place(struct ictx *c, struct idir *d, const char *name,
+	struct pki_kubeconfig **kc, struct pki_cert **cert)
+{
+	struct pki_buf buf = { 0 };
+	const struct pki_buf *cd;
+	const char *ref;
+	char *path = NULL;
+	struct pki_err e;
+	int exists, ret = -1;
+
+	*kc = NULL;
+	*cert = NULL;
+	if (read_at(d, name, PKI_CAP_YAML, &buf, &exists, c->err) != 0)
+		return -1;
+	if (!exists)
+		return 0;
+	pki_err_clear(&e);
+	if (join3(&path, d->path, name, c->err) != 0)
+		goto out;
+	if (pki_kubeconfig_parse(buf.data, buf.len, path, kc, &e) != 0) {
+		ret = 0; /* replaced whatever it was; the backup keeps it */
+		goto out;
+	}
+	cd = pki_kubeconfig_client_cert_data(*kc);
+	ref = pki_kubeconfig_client_cert_file(*kc);
+	if (cd != NULL && cd->len > 0) {
+		if (pki_cert_parse(cd->data, cd->len, path, cert, &e) != 0)
+			*cert = NULL;
+	} else if (ref != NULL) {
+		char *rp = NULL;
+
+		if (ref[0] == '/' ? (rp = pki_strdup(ref, c->err)) == NULL :
+				    join3(&rp, d->path, ref, c->err) != 0)
+			goto out;
+		if (pki_cert_load(rp, cert, &e) != 0)
+			*cert = NULL;
+		free(rp);
+	}
+	ret = 0;
+out:
+	pki_buf_free(&buf);
+	free(path);
+	return ret;
+}
+
+/* The server a kubeconfig points at: --server, the configuration, else the
+ * kubeconfig in place (a renewal). */
+static int
+kubeconfig_server(struct ictx *c, const struct pki_profile *p, const struct pki_kubeconfig *kc,
+	const char *q, char **out)
+{
+	*out = NULL;
+	if (c->o->server != NULL)
+		return (*out = pki_strdup(c->o->server, c->err)) == NULL ? -1 : 0;
+	if (c->o->cfg != NULL && pki_profile_server(p) == PKI_SERVER_LOCAL)
+		return pki_kubeadm_local_url(c->o->cfg, out, c->err);
+	if (c->o->cfg != NULL)
+		return pki_kubeadm_cpe_url(c->o->cfg, out, c->err);
+	if (kc != NULL && pki_kubeconfig_server(kc) != NULL)
+		return (*out = pki_strdup(pki_kubeconfig_server(kc), c->err)) == NULL ? -1 : 0;
+	return pki_err_set(c->err, PKI_E_USAGE,
+		"kubeconfig '%s': no server known (no kubeconfig in place to take it from): give "
+		"--server or --config", q);
+}
+
+static const char *
+cluster_name(const struct ictx *c)
+{
+	if (c->o->cluster_name != NULL)
+		return c->o->cluster_name;
+	if (c->o->cfg != NULL && *pki_kubeadm_cluster_name(c->o->cfg) != '\0')
+		return pki_kubeadm_cluster_name(c->o->cfg);
+	if (*pki_bundle_cluster(c->b) != '\0')
+		return pki_bundle_cluster(c->b);
+	return "kubernetes";
+}
+
+/* A kubeconfig: its client certificate with the staged key, rendered. */
+static int
+plan_kubeconfig_body(struct ictx *c, const char *entry, const struct pki_profile *p,
+	const struct pki_cert *cert)
+{
+	const char *name = pki_profile_path(p);
+	char staged[NAME_MAX + 1], crt[NAME_MAX + 1], keyn[NAME_MAX + 1], pemname[64];
+	char *path = NULL, *server = NULL, *crt_ref = NULL, *key_ref = NULL, *link_to = NULL;
+	char *pn, q[PKI_QPATH_MAX];
+	struct idir *d = NULL, *stg = NULL, *cd = NULL, *kd = NULL;
+	struct pki_kubeconfig *kc = NULL;
+	struct pki_cert *old = NULL;
+	struct pki_key *skey = NULL, *fkey = NULL;
+	const struct pki_key *key;
+	struct pki_buf cert_pem = { 0 }, key_pem = { 0 }, out = { 0 }, both = { 0 };
+	struct pki_kubeconfig_spec spec = { 0 };
+	struct pki_x509info info = { 0 };
+	struct cainfo *ca;
+	size_t before = c->refusals->n;
+	int ret = -1, has_staged = 0, m, kubelet, refs, use_staged = 0, has_fkey = 0;
+
+	kubelet = !c->o->embed && strcmp(pki_profile_name(p), "kubelet.conf") == 0;
+	refs = !c->o->embed && !kubelet;
+	(void)snprintf(staged, sizeof(staged), "%s.key", pki_profile_name(p));
+	(void)snprintf(crt, sizeof(crt), "%s.crt", name);
+	(void)snprintf(keyn, sizeof(keyn), "%s.key", name);
+	if (ctx_dir(c, "kubeconfig-dir", 0, &d) != 0 || ctx_dir(c, "staging", 0, &stg) != 0 ||
+	    ctx_dir(c, "cert-dir", 0, &cd) != 0 ||
+	    (kubelet && ctx_dir(c, "kubelet-dir", 0, &kd) != 0)) {
+		ret = entry_refusal_from_err(c, entry);
+		goto out;
+	}
+	if (d == NULL || cd == NULL || (kubelet && kd == NULL)) {
+		ret = refuse(c, entry, "directory '%s' does not exist",
+			d == NULL ? c->o->kc_dir : cd == NULL ? c->o->cert_dir : c->kubelet_dir);
+		goto out;
+	}
+	if (join3(&path, d->path, name, c->err) != 0)
+		goto out;
+	quote(path, q);
+	if (target_state(d, name, 0, c->err) < 0 ||
+	    (stg != NULL && (has_staged = target_state(stg, staged, 0, c->err)) < 0) ||
+	    (refs && (target_state(cd, crt, 0, c->err) < 0 ||
+			     (has_fkey = target_state(cd, keyn, 0, c->err)) < 0)) ||
+	    (kubelet && target_state(kd, KUBELET_CURRENT, 1, c->err) < 0)) {
+		ret = entry_refusal_from_err(c, entry);
+		goto out;
+	}
+	if (kubeconfig_in_place(c, d, name, &kc, &old) != 0)
+		goto out;
+	if (old != NULL && cert_same(old, cert)) {
+		/* a staged key still there after the kubeconfig went in is spent */
+		if (has_staged && key_matches(c, entry, stg, staged, cert, &skey) == 1 &&
+		    add_op(c, OP_UNLINK, stg, staged, NULL, NULL, NULL, 0) != 0)
+			goto out;
+		ret = note(c, "already installed '%s'", q);
+		goto out;
+	}
+	if (has_staged) {
+		if ((m = key_matches(c, entry, stg, staged, cert, &skey)) < -1)
+			goto out;
+		if (m == 0)
+			ret = refuse(c, entry, "the certificate is not for the staged key '%s/%s' "
+				"(was the bundle made on this node, by the last kpki-csr run?)",
+				stg->path, staged);
+		if (m <= 0) {
+			ret = m == 0 ? ret : 0;
+			goto out;
+		}
+		use_staged = 1;
+	} else if (has_fkey && (m = key_matches(c, entry, cd, keyn, cert, &fkey)) != 1) {
+		ret = m < -1 ? -1 : m < 0 ? 0 : refuse(c, entry, "the certificate is not for the "
+			"key '%s/%s', and no key is staged for it", cd->path, keyn);
+		goto out;
+	} else if (!has_fkey) {
+		ret = refuse(c, entry, "no staged key '%s/%s/%s' for the certificate (kpki-csr "
+			"stages kubeconfig keys there)", c->o->cert_dir, PKI_STAGING_DIR, staged);
+		goto out;
+	}
+	key = use_staged ? skey : fkey;
+	if (check_profile(c, entry, p, cert, &ca) < 0)
+		goto out;
+	if (c->refusals->n > before) {
+		ret = 0;
+		goto out;
+	}
+	if (kubeconfig_server(c, p, kc, q, &server) != 0)
+		goto out;
+	if (pki_cert_info(cert, &info, c->err) != 0)
+		goto out;
+	if (info.cn == NULL) {
+		ret = refuse(c, entry, "the certificate has no CN to name the user by");
+		goto out;
+	}
+	if (pki_cert_export_pem(cert, &cert_pem, c->err) != 0 ||
+	    pki_key_export_pem(key, &key_pem, c->err) != 0)
+		goto out;
+	spec.cluster = cluster_name(c);
+	spec.user = info.cn;
+	spec.server = server;
+	spec.ca_pem = &ca->pem;
+	if (c->o->embed) {
+		spec.cert_pem = &cert_pem;
+		spec.key_pem = &key_pem;
+	} else if (refs) {
+		if (join3(&crt_ref, c->abs_cert_dir, crt, c->err) != 0 ||
+		    join3(&key_ref, c->abs_cert_dir, keyn, c->err) != 0)
+			goto out;
+		spec.cert_file = crt_ref;
+		spec.key_file = key_ref;
+	} else {
+		if (join3(&crt_ref, c->abs_kubelet_dir, KUBELET_CURRENT, c->err) != 0)
+			goto out;
+		spec.cert_file = spec.key_file = crt_ref;
+	}
+	if (pki_kubeconfig_render(&spec, &out, c->err) != 0)
+		goto out;
+	if (backup_if_there(c, d, name) != 0)
+		goto out;
+	if (refs) {
+		if (backup_if_there(c, cd, crt) != 0 ||
+		    (use_staged && backup_if_there(c, cd, keyn) != 0))
+			goto out;
+		if (add_pending(c, cd, crt, &cert_pem, 0644, NULL, &pn) != 0 ||
+		    (use_staged && add_op(c, OP_RENAME, stg, staged, cd, keyn, key, 0) != 0) ||
+		    add_op(c, OP_RENAME, cd, pn, cd, crt, NULL, 0) != 0)
+			goto out;
+	}
+	if (kubelet) {
+		/* the kubelet's own layout: a dated cert+key file and the
+		 * "current" link to it, which is ours to replace */
+		(void)snprintf(pemname, sizeof(pemname), "kubelet-client-%s.pem", c->stamp);
+		if (target_state(kd, pemname, 0, c->err) < 0) {
+			ret = entry_refusal_from_err(c, entry);
+			goto out;
+		}
+		if (pki_buf_append(&both, cert_pem.data, cert_pem.len, c->err) != 0 ||
+		    pki_buf_append(&both, key_pem.data, key_pem.len, c->err) != 0 ||
+		    join3(&link_to, c->abs_kubelet_dir, pemname, c->err) != 0 ||
+		    add_pending(c, kd, pemname, &both, 0600, NULL, &pn) != 0 ||
+		    add_op(c, OP_RENAME, kd, pn, kd, pemname, NULL, 0) != 0 ||
+		    add_pending(c, kd, KUBELET_CURRENT, NULL, 0777, link_to, &pn) != 0 ||
+		    add_op(c, OP_RENAME, kd, pn, kd, KUBELET_CURRENT, NULL, 0) != 0)
+			goto out;
+	}
+	if (add_pending(c, d, name, &out, 0600, NULL, &pn) != 0 ||
+	    add_op(c, OP_RENAME, d, pn, d, name, NULL, 0) != 0)
+		goto out;
+	/* the key is in the kubeconfig (or the kubelet's file) now */
+	if (use_staged && !refs && add_op(c, OP_UNLINK, stg, staged, NULL, NULL, NULL, 0) != 0)
+		goto out;
+	ret = note(c, "%s '%s' (user '%s', cluster '%s', server '%s'%s)",
+		c->o->dry_run ? "would install" : "installed", q, info.cn, spec.cluster, server,
+		c->o->embed ? "" : ", file references");
+out:
+	pki_x509info_free(&info);
+	pki_buf_free(&cert_pem);
+	pki_buf_free(&key_pem);
+	pki_buf_free(&out);
+	pki_buf_free(&both);
+	pki_kubeconfig_free(kc);
+	pki_cert_free(old);
+	pki_key_free(skey);
+	pki_key_free(fkey);
+	free(path);
+	free(server);
+	free(crt_ref);
+	free(key_ref);
+	free(link_to);
+	return ret;
+}
+
+static int
+plan_kubeconfig(struct ictx *c, const char *entry, const struct pki_profile *p,
+	const struct pki_cert *cert)
+{
+	const char *name = pki_profile_path(p);
+
+	if (!safe_name(name) || strlen(name) >= 200 || strlen(pki_profile_name(p)) >= 200)
+		return pki_err_set(c->err, PKI_E_INVALID, "profile '%s': kubeconfig path '%s' is "
+			"not a short file name", pki_profile_name(p), name);
+	return plan_kubeconfig_body(c, entry, p, cert);
+}
+
+/* ---- the intent file --------------------------------------------------------- */
+
+static int
+bundle_id(struct ictx *c)
+{
+	struct pki_buf all = { 0 };
+	unsigned char h[32];
+	size_t i, len;
+	int ret = -1;
+
+	for (i = 0; i < pki_bundle_count(c->b); i++) {
+		const struct pki_bundle_entry *e = pki_bundle_at(c->b, i);
+		const unsigned char *der = pki_cert_der(pki_bundle_entry_certificate(e), &len);
+
+		if (pki_buf_printf(&all, c->err, "%s\n%zu\n", pki_bundle_entry_name(e), len) != 0 ||
+		    pki_buf_append(&all, der, len, c->err) != 0)
+			goto out;
+	}
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, all.data, all.len, h) != 0) {
+		pki_err_set(c->err, PKI_E_CRYPTO, "install: cannot hash the bundle");
+		goto out;
+	}
+	hex_id(h, sizeof(h), c->id);
+	ret = 0;
+out:
+	pki_buf_free(&all);
+	return ret;
+}
+
+static int
+intent_text(struct ictx *c, struct pki_buf *out)
+{
+	size_t i;
+
+	if (pki_buf_printf(out, c->err, INTENT_MAGIC "\nid %s\n", c->id) != 0)
+		return -1;
+	for (i = 0; i < c->nops; i++) {
+		const struct op *op = &c->ops[i];
+		int r = op->kind == OP_RENAME ?
+			pki_buf_printf(out, c->err, "rename %s %s %s %s%s%s\n", op->from->token,
+				op->from_name, op->to->token, op->to_name, op->keyid[0] ? " " : "",
+				op->keyid) :
+			pki_buf_printf(out, c->err, "unlink %s %s\n", op->from->token, op->from_name);
+
+		if (r != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A directory token of an intent file: a known base and safe components. */
+static int
+token_ok(const char *t)
+{
+	static const char *const bases[] = { "cert-dir", "kubeconfig-dir", "kubelet-dir",
+		"staging" };
+	char buf[PATH_MAX], *save = NULL, *comp;
+	size_t i, bl;
+
+	for (i = 0; i < PKI_ARRAY_LEN(bases); i++) {
+		bl = strlen(bases[i]);
+		if (strncmp(t, bases[i], bl) == 0 && (t[bl] == '\0' || t[bl] == '/'))
+			break;
+	}
+	if (i == PKI_ARRAY_LEN(bases) || strlen(t) >= sizeof(buf))
+		return 0;
+	if (t[bl] == '\0')
+		return 1;
+	if (strcmp(bases[i], "staging") == 0)
+		return 0;
+	strcpy(buf, t + bl + 1);
+	for (comp = strtok_r(buf, "/", &save); comp != NULL; comp = strtok_r(NULL, "/", &save))
+		if (!safe_name(comp))
+			return 0;
+	return t[strlen(t) - 1] != '/' && strstr(t, "//") == NULL;
+}
+
+/* Does one step of an intent file again; a rename whose source is gone was done. */
+static int
+replay_step(struct ictx *c, char **f, size_t nf, const char *iq, unsigned line)
+{
+	struct idir *from = NULL, *to = NULL;
+	struct pki_key *key = NULL;
+	unsigned char id[32];
+	char hex[65], *path = NULL, q[PKI_QPATH_MAX];
+	int rename_op = strcmp(f[0], "rename") == 0, e, ret = -1;
+
+	if (!((rename_op && (nf == 5 || nf == 6)) || (strcmp(f[0], "unlink") == 0 && nf == 3)) ||
+	    !token_ok(f[1]) || !safe_name(f[2]) || (rename_op && (!token_ok(f[3]) ||
+		    !safe_name(f[4]) || (nf == 6 && strlen(f[5]) != 64))))
+		return pki_err_set(c->err, PKI_E_PARSE, "install intent '%s': line %u: malformed",
+			iq, line);
+	if (ctx_dir(c, f[1], 0, &from) != 0 || (rename_op && ctx_dir(c, f[3], 0, &to) != 0))
+		return -1;
+	if (from == NULL || (rename_op && to == NULL))
+		return pki_err_set(c->err, PKI_E_NOTFOUND,
+			"install intent '%s': line %u: a directory is missing", iq, line);
+	e = target_state(from, f[2], 1, c->err);
+	if (e <= 0)
+		return e;
+	if (join3(&path, from->path, f[2], c->err) != 0)
+		return -1;
+	quote(path, q);
+	if (!rename_op) {
+		if (unlinkat(from->fd, f[2], 0) != 0) {
+			pki_err_set(c->err, PKI_E_IO, "'%s': cannot remove: %s", q, strerror(errno));
+			goto out;
+		}
+		ret = 0;
+		goto out;
+	}
+	/* a key moves only if it is still the key the interrupted run checked */
+	if (nf == 6) {
+		if (pki_key_load(path, &key, c->err) != 0 ||
+		    pki_key_public_id(key, id, c->err) != 0)
+			goto out;
+		hex_id(id, sizeof(id), hex);
+		if (strcmp(hex, f[5]) != 0) {
+			pki_err_set(c->err, PKI_E_INVALID,
+				"install intent '%s': key '%s' is not the key the interrupted install "
+				"checked; refusing to move it", iq, q);
+			goto out;
+		}
+	}
+	if (renameat(from->fd, f[2], to->fd, f[4]) != 0) {
+		pki_err_set(c->err, PKI_E_IO, "'%s': cannot rename into place: %s", q,
+			strerror(errno));
+		goto out;
+	}
+	ret = 0;
+out:
+	pki_key_free(key);
+	free(path);
+	return ret;
+}
+
+static int
+sync_dirs(struct ictx *c)
+{
+	char q[PKI_QPATH_MAX];
+	size_t i;
+
+	for (i = 0; i < c->ndirs; i++)
+		if (fsync(c->dirs[i].fd) != 0) {
+			quote(c->dirs[i].path, q);
+			return pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot sync: %s", q,
+				strerror(errno));
+		}
+	return 0;
+}
+
+/*
+ * A run killed inside pki_file_writeat() leaves its temporary file
+ * (".<name>.tmp-<hex>") behind; ours are those of the pending files and of
+ * the intent file, and they go before anything else is written.
+ */
+static void
+sweep_stale(struct ictx *c)
+{
+	struct dirent *de;
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < c->ndirs; i++) {
+		int fd = dup(c->dirs[i].fd);
+		DIR *dh = fd >= 0 ? fdopendir(fd) : NULL;
+
+		if (dh == NULL) {
+			if (fd >= 0)
+				(void)close(fd);
+			continue;
+		}
+		while ((de = readdir(dh)) != NULL) {
+			const char *n = de->d_name;
+
+			if (!((strncmp(n, "..", 2) == 0 && strstr(n, PENDING_SUFFIX ".tmp-") != NULL) ||
+				    strncmp(n, "." INTENT_NAME ".tmp-", sizeof(INTENT_NAME) + 5) == 0))
+				continue;
+			if (fstatat(c->dirs[i].fd, n, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISREG(st.st_mode))
+				(void)unlinkat(c->dirs[i].fd, n, 0);
+		}
+		(void)closedir(dh);
+	}
+}
+
+/* The staging directory goes when its last key has been used. */
+static void
+drop_staging(struct ictx *c)
+{
+	struct idir *cd = NULL, *stg = NULL;
+
+	if (ctx_dir(c, "cert-dir", 0, &cd) != 0 || ctx_dir(c, "staging", 0, &stg) != 0 ||
+	    cd == NULL || stg == NULL)
+		return;
+	if (unlinkat(cd->fd, PKI_STAGING_DIR, AT_REMOVEDIR) == 0)
+		(void)fsync(cd->fd);
+}
+
+/*
+ * Finishes an interrupted install of the same bundle: returns 1 when an
+ * intent file was found and carried out (or, dry run, would be), 0 when
+ * there is none.
+ */
+static int
+replay_intent(struct ictx *c)
+{
+	struct idir *stg = NULL;
+	struct pki_buf buf = { 0 };
+	char *path = NULL, iq[PKI_QPATH_MAX], *line, *next, *f[7];
+	unsigned lineno = 0;
+	size_t nf;
+	int exists, ret = -1;
+
+	if (ctx_dir(c, "staging", 0, &stg) != 0)
+		return -1;
+	if (stg == NULL)
+		return 0;
+	if (read_at(stg, INTENT_NAME, INTENT_CAP, &buf, &exists, c->err) != 0)
+		return -1;
+	if (!exists)
+		return 0;
+	if (join3(&path, stg->path, INTENT_NAME, c->err) != 0)
+		goto out;
+	quote(path, iq);
+	if (memchr(buf.data, '\0', buf.len) != NULL) {
+		pki_err_set(c->err, PKI_E_PARSE, "install intent '%s': not text", iq);
+		goto out;
+	}
+	for (line = (char *)buf.data; line != NULL && *line != '\0'; line = next) {
+		next = strchr(line, '\n');
+		if (next == NULL) {
+			pki_err_set(c->err, PKI_E_PARSE, "install intent '%s': truncated", iq);
+			goto out;
+		}
+		*next++ = '\0';
+		lineno++;
+		if (lineno == 1) {
+			if (strcmp(line, INTENT_MAGIC) != 0) {
+				pki_err_set(c->err, PKI_E_PARSE,
+					"install intent '%s': not an intent file", iq);
+				goto out;
+			}
+			continue;
+		}
+		for (nf = 0; nf < PKI_ARRAY_LEN(f); nf++) {
+			f[nf] = strsep(&line, " ");
+			if (f[nf] == NULL)
+				break;
+		}
+		if (lineno == 2) {
+			if (nf != 2 || strcmp(f[0], "id") != 0) {
+				pki_err_set(c->err, PKI_E_PARSE, "install intent '%s': no id", iq);
+				goto out;
+			}
+			if (strcmp(f[1], c->id) != 0) {
+				pki_err_set(c->err, PKI_E_EXISTS,
+					"install intent '%s': an install of another signed bundle was "
+					"interrupted; finish it by rerunning that install, or check "
+					"every pair by hand and remove the intent file", iq);
+				goto out;
+			}
+			if (c->o->dry_run) {
+				ret = note(c, "would finish the interrupted install recorded in '%s'",
+					      iq) == 0 ? 1 : -1;
+				goto out;
+			}
+			continue;
+		}
+		if (replay_step(c, f, nf, iq, lineno) != 0)
+			goto out;
+	}
+	if (lineno < 2) {
+		pki_err_set(c->err, PKI_E_PARSE, "install intent '%s': truncated", iq);
+		goto out;
+	}
+	if (sync_dirs(c) != 0)
+		goto out;
+	if (unlinkat(stg->fd, INTENT_NAME, 0) != 0 || fsync(stg->fd) != 0) {
+		pki_err_set(c->err, PKI_E_IO, "'%s': cannot remove: %s", iq, strerror(errno));
+		goto out;
+	}
+	ret = note(c, "finished the interrupted install recorded in '%s'", iq) == 0 ? 1 : -1;
+out:
+	pki_buf_free(&buf);
+	free(path);
+	return ret;
+}
+
+/* ---- carrying the plan out ------------------------------------------------------ */
+
+/* The backup folder: <kc-dir>/tmp/kpki-backup-<stamp>[-N], 0700. */
+static int
+write_backup(struct ictx *c)
+{
+	struct idir *tmp = NULL;
+	char name[64], *bdir = NULL, *sub = NULL, q[PKI_QPATH_MAX];
+	struct pki_buf data = { 0 };
+	int bfd = -1, ret = -1, n, exists;
+	size_t i;
+
+	if (c->nbk == 0)
+		return 0;
+	if (ctx_dir(c, "kubeconfig-dir/tmp", 1, &tmp) != 0)
+		return -1;
+	if (tmp == NULL)
+		return pki_err_set(c->err, PKI_E_NOTFOUND, "directory '%s': does not exist",
+			c->o->kc_dir);
+	for (n = 1; n < 100; n++) {
+		(void)snprintf(name, sizeof(name), n == 1 ? "kpki-backup-%s" : "kpki-backup-%s-%d",
+			c->stamp, n);
+		if (mkdirat(tmp->fd, name, 0700) == 0)
+			break;
+		if (errno != EEXIST)
+			return pki_err_set(c->err, PKI_E_IO, "directory '%s/%s': cannot create: %s",
+				tmp->path, name, strerror(errno));
+	}
+	if (n == 100)
+		return pki_err_set(c->err, PKI_E_EXISTS, "'%s': too many backups this second",
+			tmp->path);
+	if (join3(&bdir, tmp->path, name, c->err) != 0 ||
+	    pki_names_add(&c->made_dirs, bdir, c->err) != 0)
+		goto out;
+	quote(bdir, q);
+	for (i = 0; i < c->nbk; i++) {
+		const struct bsrc *s = &c->bk[i];
+		char *slash;
+		struct stat st;
+		int dfd;
+
+		if (read_at(s->dir, s->name, PKI_CAP_ANY, &data, &exists, c->err) != 0)
+			goto out;
+		if (!exists || fstatat(s->dir->fd, s->name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+			pki_err_set(c->err, PKI_E_IO, "'%s/%s': vanished during the install",
+				s->dir->path, s->name);
+			goto out;
+		}
+		/* the subdirectories of the copy: "pki", "pki/etcd" */
+		free(sub);
+		if (join3(&sub, bdir, s->rel, c->err) != 0)
+			goto out;
+		for (slash = strchr(sub + strlen(bdir) + 1, '/'); slash != NULL;
+		     slash = strchr(slash + 1, '/')) {
+			*slash = '\0';
+			if (mkdir(sub, 0700) == 0) {
+				if (pki_names_add(&c->made_dirs, sub, c->err) != 0)
+					goto out;
+			} else if (errno != EEXIST) {
+				pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot create: %s", sub,
+					strerror(errno));
+				goto out;
+			}
+			*slash = '/';
+		}
+		slash = strrchr(sub, '/');
+		*slash = '\0';
+		dfd = open(sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (dfd < 0) {
+			pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot open: %s", sub,
+				strerror(errno));
+			goto out;
+		}
+		n = pki_file_writeat(dfd, sub, slash + 1, data.data, data.len,
+			st.st_mode & 0755 & ~(mode_t)022, PKI_WRITE_NOREPLACE, c->err);
+		if (n == 0 && fsync(dfd) != 0)
+			n = pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot sync", sub);
+		(void)close(dfd);
+		*slash = '/';
+		if (n != 0)
+			goto out;
+		if (pki_names_add(&c->made_files, sub, c->err) != 0 ||
+		    note(c, "backed up '%s/%s' to '%s'", s->dir->path, s->name, sub) != 0)
+			goto out;
+		pki_buf_free(&data);
+	}
+	bfd = open(bdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (bfd < 0 || fsync(bfd) != 0 || fsync(tmp->fd) != 0) {
+		pki_err_set(c->err, PKI_E_IO, "backup '%s': cannot sync: %s", q, strerror(errno));
+		goto out;
+	}
+	ret = 0;
+out:
+	if (bfd >= 0)
+		(void)close(bfd);
+	pki_buf_free(&data);
+	free(bdir);
+	free(sub);
+	return ret;
+}
+
+static int
+write_pending(struct ictx *c)
+{
+	char q[PKI_QPATH_MAX];
+	size_t i;
+
+	for (i = 0; i < c->npend; i++) {
+		struct pending *p = &c->pend[i];
+
+		if (p->link_to != NULL) {
+			/* ours from a crashed run, or nothing */
+			(void)unlinkat(p->dir->fd, p->name, 0);
+			if (symlinkat(p->link_to, p->dir->fd, p->name) != 0 || fsync(p->dir->fd) != 0) {
+				quote(p->dir->path, q);
+				return pki_err_set(c->err, PKI_E_IO, "'%s/%s': cannot create: %s", q,
+					p->name, strerror(errno));
+			}
+		} else if (pki_file_writeat(p->dir->fd, p->dir->path, p->name, p->data.data,
+				   p->data.len, p->mode, 0, c->err) != 0) {
+			return -1;
+		}
+		p->written = 1;
+	}
+	return 0;
+}
+
+/* Before the first rename: everything this run wrote goes again. */
+static void
+rollback(struct ictx *c)
+{
+	struct idir *stg = NULL;
+	size_t i;
+
+	for (i = 0; i < c->npend; i++)
+		if (c->pend[i].written)
+			(void)unlinkat(c->pend[i].dir->fd, c->pend[i].name, 0);
+	if (c->intent_written && ctx_dir(c, "staging", 0, &stg) == 0 && stg != NULL)
+		(void)unlinkat(stg->fd, INTENT_NAME, 0);
+	for (i = c->made_files.n; i > 0; i--)
+		(void)unlink(c->made_files.v[i - 1]);
+	for (i = c->made_dirs.n; i > 0; i--)
+		(void)rmdir(c->made_dirs.v[i - 1]);
+	for (i = 0; i < c->ndirs; i++)
+		(void)fsync(c->dirs[i].fd);
+}
+
+static int
+commit(struct ictx *c)
+{
+	struct idir *stg = NULL;
+	struct pki_buf intent = { 0 };
+	char q[PKI_QPATH_MAX];
+	size_t i;
+	int ret = -1;
+
+	if (write_backup(c) != 0 || write_pending(c) != 0 || intent_text(c, &intent) != 0 ||
+	    ctx_dir(c, "staging", 1, &stg) != 0)
+		goto fail;
+	if (stg == NULL) {
+		pki_err_set(c->err, PKI_E_NOTFOUND, "directory '%s': does not exist",
+			c->o->cert_dir);
+		goto fail;
+	}
+	if (pki_file_writeat(stg->fd, stg->path, INTENT_NAME, intent.data, intent.len, 0600, 0,
+		    c->err) != 0)
+		goto fail;
+	c->intent_written = 1;
+	/* from here on a failure is finished by a rerun, not undone */
+	for (i = 0; i < c->nops; i++) {
+		const struct op *op = &c->ops[i];
+		int r = op->kind == OP_RENAME ?
+			renameat(op->from->fd, op->from_name, op->to->fd, op->to_name) :
+			unlinkat(op->from->fd, op->from_name, 0);
+
+		if (r != 0) {
+			quote(op->from->path, q);
+			pki_err_set(c->err, PKI_E_IO, "'%s/%s': cannot %s: %s; the install is half "
+				"done: rerun the same command to finish it", q, op->from_name,
+				op->kind == OP_RENAME ? "rename into place" : "remove",
+				strerror(errno));
+			goto out;
+		}
+	}
+	if (sync_dirs(c) != 0)
+		goto out;
+	if (unlinkat(stg->fd, INTENT_NAME, 0) != 0 || fsync(stg->fd) != 0) {
+		pki_err_set(c->err, PKI_E_IO, "'%s/%s': cannot remove: %s", stg->path, INTENT_NAME,
+			strerror(errno));
+		goto out;
+	}
+	ret = 0;
+	goto out;
+fail:
+	rollback(c);
+out:
+	pki_buf_free(&intent);
+	return ret;
+}
+
+/* ---- the whole ---------------------------------------------------------------- */
+
+static void
+ctx_free(struct ictx *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->ndirs; i++) {
+		if (c->dirs[i].fd >= 0)
+			(void)close(c->dirs[i].fd);
+		free(c->dirs[i].token);
+		free(c->dirs[i].path);
+	}
+	for (i = 0; i < c->nops; i++) {
+		free(c->ops[i].from_name);
+		free(c->ops[i].to_name);
+	}
+	free(c->ops);
+	for (i = 0; i < c->npend; i++) {
+		free(c->pend[i].name);
+		free(c->pend[i].link_to);
+		pki_buf_free(&c->pend[i].data);
+	}
+	free(c->pend);
+	for (i = 0; i < c->nbk; i++) {
+		free(c->bk[i].name);
+		free(c->bk[i].rel);
+	}
+	free(c->bk);
+	for (i = 0; i < c->ncas; i++) {
+		pki_cert_free(c->cas[i].cert);
+		pki_buf_free(&c->cas[i].pem);
+	}
+	free(c->abs_cert_dir);
+	free(c->abs_kubelet_dir);
+	pki_names_free(&c->made_files);
+	pki_names_free(&c->made_dirs);
+}
+
+/* File references in kubeconfigs are absolute, as kubeadm's are. */
+static int
+abs_dir(const char *dir, char **out, struct pki_err *err)
+{
+	char q[PKI_QPATH_MAX];
+
+	*out = NULL;
+	if (dir[0] == '/')
+		return (*out = pki_strdup(dir, err)) == NULL ? -1 : 0;
+	*out = realpath(dir, NULL);
+	if (*out == NULL) {
+		quote(dir, q);
+		return pki_err_set(err, errno == ENOMEM ? PKI_E_NOMEM : PKI_E_IO,
+			"directory '%s': cannot resolve: %s", q, strerror(errno));
+	}
+	return 0;
+}
+
+int
+pki_install_bundle(const struct pki_install_opts *o, const struct pki_bundle *b,
+	struct pki_names *report, struct pki_names *refusals, struct pki_err *err)
+{
+	struct ictx c;
+	struct tm tm;
+	size_t i;
+	int ret = -1, r;
+
+	memset(&c, 0, sizeof(c));
+	c.o = o;
+	c.b = b;
+	c.report = report;
+	c.refusals = refusals;
+	c.err = err;
+	c.kubelet_dir = o->kubelet_dir != NULL ? o->kubelet_dir : "/var/lib/kubelet/pki";
+	if (o->set == NULL || o->cert_dir == NULL || o->kc_dir == NULL) {
+		pki_err_set(err, PKI_E_USAGE, "install: a profile set, a cert dir and a "
+			"kubeconfig dir are needed");
+		goto out;
+	}
+	if (!pki_bundle_is_signed(b) || pki_bundle_ca_count(b) == 0) {
+		pki_err_set(err, PKI_E_INVALID, "bundle: not signed (a CSR bundle: have it signed "
+			"with kpki-sign first)");
+		goto out;
+	}
+	if (strcmp(pki_bundle_profiles(b), pki_profile_set_name(o->set)) != 0) {
+		pki_err_set(err, PKI_E_USAGE, "bundle: made for profile set '%s', not '%s'",
+			pki_bundle_profiles(b), pki_profile_set_name(o->set));
+		goto out;
+	}
+	if (o->trust_bundle_ca &&
+	    (o->expect_ca_fingerprints == NULL || o->expect_ca_fingerprints->n == 0)) {
+		pki_err_set(err, PKI_E_USAGE, "trusting the bundle's CAs needs their fingerprints "
+			"(--expect-ca-fingerprint)");
+		goto out;
+	}
+	if (gmtime_r(&o->now, &tm) == NULL ||
+	    strftime(c.stamp, sizeof(c.stamp), "%Y-%m-%d-%H-%M-%S", &tm) == 0) {
+		pki_err_set(err, PKI_E_INVALID, "install: the time is out of range");
+		goto out;
+	}
+	if (bundle_id(&c) != 0)
+		goto out;
+	r = replay_intent(&c);
+	if (r < 0 || (r > 0 && o->dry_run)) {
+		ret = r < 0 ? -1 : 0;
+		goto out;
+	}
+	if (!o->embed && (abs_dir(o->cert_dir, &c.abs_cert_dir, err) != 0 ||
+				 (access(c.kubelet_dir, F_OK) == 0 ?
+					 abs_dir(c.kubelet_dir, &c.abs_kubelet_dir, err) :
+					 (c.abs_kubelet_dir = pki_strdup(c.kubelet_dir, err)) == NULL ?
+					 -1 : 0) != 0))
+		goto out;
+	if (o->trust_bundle_ca && check_bundle_cas(&c) != 0)
+		goto out;
+	for (i = 0; i < pki_bundle_count(b); i++) {
+		const struct pki_bundle_entry *e = pki_bundle_at(b, i);
+		const char *name = pki_bundle_entry_name(e);
+		const struct pki_profile *p = pki_profile_set_find(o->set, name);
+		const struct pki_cert *cert = pki_bundle_entry_certificate(e);
+
+		if (p == NULL) {
+			pki_err_set(err, PKI_E_INVALID, "bundle: entry '%s' has no profile", name);
+			goto out;
+		}
+		switch (pki_profile_kind(p)) {
+		case PKI_PROFILE_CERT:
+			r = plan_pair(&c, name, p, cert);
+			break;
+		case PKI_PROFILE_KUBECONFIG:
+			r = plan_kubeconfig(&c, name, p, cert);
+			break;
+		case PKI_PROFILE_CA:
+		default:
+			r = refuse(&c, name, "CA certificates are not installed from an entry");
+			break;
+		}
+		if (r != 0)
+			goto out;
+	}
+	if (refusals->n > 0) {
+		pki_err_set(err, PKI_E_INVALID, "bundle: %zu refusal%s, nothing installed",
+			refusals->n, refusals->n == 1 ? "" : "s");
+		goto out;
+	}
+	if (o->dry_run) {
+		ret = 0;
+		goto out;
+	}
+	sweep_stale(&c);
+	if (c.nops == 0) {
+		drop_staging(&c);
+		ret = 0;
+		goto out;
+	}
+	if (commit(&c) != 0)
+		goto out;
+	drop_staging(&c);
+	ret = 0;
+out:
+	ctx_free(&c);
+	return ret;
+}

@@ -1,0 +1,328 @@
+/*
+ * kpki-kubeconfig — a signed bundle back into the node: certificates
+ * swapped in with their keys (the old pair backed up first) and the
+ * kubeconfig files written; or one kubeconfig to standard output.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <popt.h>
+
+#include <pki/bundle.h>
+#include <pki/cert.h>
+#include <pki/duration.h>
+#include <pki/error.h>
+#include <pki/file.h>
+#include <pki/install.h>
+#include <pki/key.h>
+#include <pki/kubeadm.h>
+#include <pki/kubeconfig.h>
+#include <pki/profile.h>
+
+#define PROG "kpki-kubeconfig"
+
+enum { EXIT_USAGE = 2, EXIT_REFUSED = 3 };
+enum { OPT_FINGERPRINT = 1 };
+
+struct opts {
+	char *signed_path, *cert_dir, *kc_dir, *kubelet_dir, *config, *server, *cluster;
+	char *embed, *cert, *key, *ca, *user, *context;
+	struct pki_names fingerprints;
+	int trust_bundle_ca, dry_run, version;
+};
+
+static int
+usage_error(const char *msg)
+{
+	fprintf(stderr, PROG ": %s\nTry '" PROG " --help' for more information.\n", msg);
+	return EXIT_USAGE;
+}
+
+static int
+fail(const struct pki_err *err)
+{
+	fprintf(stderr, PROG ": %s\n", err->msg);
+	return err->code == PKI_E_USAGE ? EXIT_USAGE : EXIT_FAILURE;
+}
+
+static void
+print_lines(const char *prefix, const struct pki_names *lines)
+{
+	size_t i;
+
+	for (i = 0; i < lines->n; i++)
+		fprintf(stderr, PROG ": %s%s\n", prefix, lines->v[i]);
+}
+
+/* --signed: the whole bundle into the cert and kubeconfig directories. */
+static int
+run_install(const struct opts *o, int embed, time_t now)
+{
+	struct pki_install_opts io = { 0 };
+	struct pki_profile_set *set = NULL;
+	struct pki_kubeadm *cfg = NULL;
+	struct pki_bundle *b = NULL;
+	struct pki_names report = { 0 }, refusals = { 0 };
+	struct pki_err err;
+	int r, status;
+
+	pki_err_clear(&err);
+	if ((o->config != NULL && pki_kubeadm_load(o->config, &cfg, &err) != 0) ||
+	    pki_bundle_load(o->signed_path, NULL, &b, &err) != 0 ||
+	    pki_profile_set_load(pki_bundle_profiles(b), &set, &err) != 0) {
+		status = fail(&err);
+		goto out;
+	}
+	io.set = set;
+	io.cfg = cfg;
+	io.cert_dir = o->cert_dir;
+	io.kc_dir = o->kc_dir;
+	io.kubelet_dir = o->kubelet_dir;
+	io.server = o->server;
+	io.cluster_name = o->cluster;
+	io.trust_bundle_ca = o->trust_bundle_ca;
+	io.expect_ca_fingerprints = &o->fingerprints;
+	io.embed = embed;
+	io.dry_run = o->dry_run;
+	io.now = now;
+	r = pki_install_bundle(&io, b, &report, &refusals, &err);
+	print_lines("", &report);
+	print_lines("refused: ", &refusals);
+	if (r != 0)
+		status = refusals.n > 0 ? (fprintf(stderr, PROG ": %s\n", err.msg), EXIT_REFUSED) :
+					  fail(&err);
+	else
+		status = EXIT_SUCCESS;
+out:
+	pki_names_free(&report);
+	pki_names_free(&refusals);
+	pki_bundle_free(b);
+	pki_profile_set_free(set);
+	pki_kubeadm_free(cfg);
+	return status;
+}
+
+/* --cert --key --ca: one kubeconfig on standard output. */
+static int
+run_single(const struct opts *o)
+{
+	struct pki_kubeconfig_spec spec = { 0 };
+	struct pki_cert *cert = NULL, **cas = NULL;
+	struct pki_key *key = NULL;
+	struct pki_x509info info = { 0 };
+	struct pki_buf ca = { 0 }, cert_pem = { 0 }, key_pem = { 0 }, out = { 0 };
+	struct pki_err err;
+	size_t nca = 0;
+	int status = EXIT_FAILURE, m;
+
+	pki_err_clear(&err);
+	if (pki_cert_load(o->cert, &cert, &err) != 0 || pki_key_load(o->key, &key, &err) != 0 ||
+	    pki_file_read(o->ca, "CA certificate", PKI_CAP_CERT, 0, &ca, &err) != 0 ||
+	    pki_cert_list_parse(ca.data, ca.len, o->ca, 16, &cas, &nca, &err) != 0 ||
+	    pki_cert_info(cert, &info, &err) != 0)
+		goto err_out;
+	if ((m = pki_cert_matches_key(cert, key, &err)) < 0)
+		goto err_out;
+	if (m == 0) {
+		fprintf(stderr, PROG ": key '%s': not the key of certificate '%s'\n", o->key,
+			o->cert);
+		status = EXIT_REFUSED;
+		goto out;
+	}
+	if (nca == 0 || pki_cert_verify_signed_by(cert, cas[0], &err) != 0) {
+		fprintf(stderr, PROG ": certificate '%s': not issued by the CA in '%s'%s%s\n",
+			o->cert, o->ca, nca ? ": " : "", nca ? err.msg : "");
+		status = EXIT_REFUSED;
+		goto out;
+	}
+	if (o->user == NULL && info.cn == NULL) {
+		status = usage_error("the certificate has no CN: name the user with --user");
+		goto out;
+	}
+	if (pki_cert_export_pem(cert, &cert_pem, &err) != 0 ||
+	    pki_key_export_pem(key, &key_pem, &err) != 0)
+		goto err_out;
+	spec.cluster = o->cluster ? o->cluster : "kubernetes";
+	spec.user = o->user ? o->user : info.cn;
+	spec.context = o->context;
+	spec.server = o->server;
+	spec.ca_pem = &ca;
+	spec.cert_pem = &cert_pem;
+	spec.key_pem = &key_pem;
+	if (pki_kubeconfig_render(&spec, &out, &err) != 0 ||
+	    pki_write_all(STDOUT_FILENO, out.data, out.len, "standard output", &err) != 0)
+		goto err_out;
+	status = EXIT_SUCCESS;
+	goto out;
+err_out:
+	status = fail(&err);
+out:
+	pki_x509info_free(&info);
+	pki_cert_list_free(cas, nca);
+	pki_cert_free(cert);
+	pki_key_free(key);
+	pki_buf_free(&ca);
+	pki_buf_free(&cert_pem);
+	pki_buf_free(&key_pem);
+	pki_buf_free(&out);
+	return status;
+}
+
+/* Whether the options go together; NULL when they do. */
+static const char *
+check_opts(const struct opts *o, int *embed)
+{
+	int single = o->cert || o->key || o->ca;
+	size_t i;
+
+	*embed = 1;
+	if (o->embed != NULL) {
+		if (strcmp(o->embed, "false") == 0)
+			*embed = 0;
+		else if (strcmp(o->embed, "true") != 0)
+			return "--embed takes true or false";
+	}
+	if (single) {
+		if (o->signed_path || o->cert_dir || o->kc_dir || o->kubelet_dir || o->config ||
+		    o->embed || o->trust_bundle_ca || o->fingerprints.n || o->dry_run)
+			return "--cert, --key and --ca write one kubeconfig to standard output: "
+			       "they do not go with the options of an install";
+		if (!o->cert || !o->key || !o->ca || !o->server)
+			return "one kubeconfig needs --cert, --key, --ca and --server";
+		return NULL;
+	}
+	if (o->user || o->context)
+		return "--user and --context go with --cert";
+	if (!o->signed_path || !o->cert_dir || !o->kc_dir)
+		return "give --signed, --cert-dir and --kubeconfig-dir (or --cert, --key, --ca "
+		       "and --server for one kubeconfig)";
+	if (o->trust_bundle_ca && o->fingerprints.n == 0)
+		return "--trust-bundle-ca needs --expect-ca-fingerprint for each CA";
+	if (!o->trust_bundle_ca && o->fingerprints.n > 0)
+		return "--expect-ca-fingerprint goes with --trust-bundle-ca";
+	for (i = 0; i < o->fingerprints.n; i++) {
+		const char *f = o->fingerprints.v[i];
+
+		if (strncasecmp(f, "SHA256:", 7) != 0 || strlen(f) != 71 ||
+		    strspn(f + 7, "0123456789abcdefABCDEF") != 64)
+			return "--expect-ca-fingerprint takes SHA256: and 64 hex digits";
+	}
+	return NULL;
+}
+
+int
+main(int argc, const char **argv)
+{
+	struct opts o = { 0 };
+	struct poptOption table[] = {
+		{ "signed", 0, POPT_ARG_STRING, &o.signed_path, 0,
+			"the signed bundle kpki-sign wrote", "FILE|-" },
+		{ "cert-dir", 0, POPT_ARG_STRING, &o.cert_dir, 0,
+			"the node's PKI directory (/etc/kubernetes/pki)", "DIR" },
+		{ "kubeconfig-dir", 0, POPT_ARG_STRING, &o.kc_dir, 0,
+			"where the kubeconfig files go (/etc/kubernetes)", "DIR" },
+		{ "kubelet-dir", 0, POPT_ARG_STRING, &o.kubelet_dir, 0,
+			"the kubelet's certificate directory (/var/lib/kubelet/pki)", "DIR" },
+		{ "config", 0, POPT_ARG_STRING, &o.config, 0,
+			"the node's kubeadm configuration: exact subjects, SANs and servers",
+			"FILE" },
+		{ "server", 0, POPT_ARG_STRING, &o.server, 0,
+			"the API server URL for every kubeconfig", "URL" },
+		{ "cluster-name", 0, POPT_ARG_STRING, &o.cluster, 0,
+			"the kubeconfigs' cluster name (default: the configuration's, else "
+			"the bundle's)", "NAME" },
+		{ "embed", 0, POPT_ARG_STRING, &o.embed, 0,
+			"false: kubeconfigs name certificate and key files instead of holding them",
+			"true|false" },
+		{ "trust-bundle-ca", 0, POPT_ARG_NONE, &o.trust_bundle_ca, 0,
+			"first install: take the CA certificates from the bundle", NULL },
+		{ "expect-ca-fingerprint", 0, POPT_ARG_STRING, NULL, OPT_FINGERPRINT,
+			"the SHA-256 of a CA certificate of the bundle (once per CA)",
+			"SHA256:HEX" },
+		{ "dry-run", 0, POPT_ARG_NONE, &o.dry_run, 0, "check everything, write nothing",
+			NULL },
+		{ "cert", 0, POPT_ARG_STRING, &o.cert, 0, "one kubeconfig: the client certificate",
+			"FILE" },
+		{ "key", 0, POPT_ARG_STRING, &o.key, 0, "one kubeconfig: its private key", "FILE" },
+		{ "ca", 0, POPT_ARG_STRING, &o.ca, 0, "one kubeconfig: the CA certificate",
+			"FILE" },
+		{ "user", 0, POPT_ARG_STRING, &o.user, 0,
+			"one kubeconfig: the user name (default: the certificate's CN)", "NAME" },
+		{ "context", 0, POPT_ARG_STRING, &o.context, 0,
+			"one kubeconfig: the context name (default: USER@CLUSTER)", "NAME" },
+		{ "version", 'V', POPT_ARG_NONE, &o.version, 0, "print the version", NULL },
+		POPT_AUTOHELP POPT_TABLEEND
+	};
+	const char *problem;
+	struct pki_err err;
+	poptContext pc;
+	int64_t now;
+	int rc, embed, status = EXIT_FAILURE;
+
+	pki_err_clear(&err);
+	if (pki_stdio_ensure(&err) != 0)
+		return fail(&err);
+	pc = poptGetContext(PROG, argc, argv, table, 0);
+	poptSetOtherOptionHelp(pc, "[OPTION...]");
+	while ((rc = poptGetNextOpt(pc)) > 0) {
+		char *arg = poptGetOptArg(pc);
+
+		if (rc == OPT_FINGERPRINT && arg != NULL &&
+		    pki_names_add(&o.fingerprints, arg, &err) != 0) {
+			free(arg);
+			status = fail(&err);
+			goto out;
+		}
+		free(arg);
+	}
+	if (rc < -1) {
+		char msg[512];
+
+		(void)snprintf(msg, sizeof(msg), "%s: %s",
+			poptBadOption(pc, POPT_BADOPTION_NOALIAS), poptStrerror(rc));
+		status = usage_error(msg);
+		goto out;
+	}
+	if (o.version) {
+		printf(PROG " " PKI_VERSION "\n");
+		status = EXIT_SUCCESS;
+		goto out;
+	}
+	if (poptPeekArg(pc) != NULL) {
+		status = usage_error("unexpected argument; files are named with options");
+		goto out;
+	}
+	if ((problem = check_opts(&o, &embed)) != NULL) {
+		status = usage_error(problem);
+		goto out;
+	}
+	if (o.cert != NULL) {
+		status = run_single(&o);
+		goto out;
+	}
+	if (pki_now(&now, &err) != 0) {
+		status = fail(&err);
+		goto out;
+	}
+	status = run_install(&o, embed, (time_t)now);
+out:
+	poptFreeContext(pc);
+	free(o.signed_path);
+	free(o.cert_dir);
+	free(o.kc_dir);
+	free(o.kubelet_dir);
+	free(o.config);
+	free(o.server);
+	free(o.cluster);
+	free(o.embed);
+	free(o.cert);
+	free(o.key);
+	free(o.ca);
+	free(o.user);
+	free(o.context);
+	pki_names_free(&o.fingerprints);
+	return status;
+}
