@@ -76,7 +76,7 @@ $(SHARED_LIB): $(LIB_OBJS)
 	ln -sf $(notdir $@) $(B)/$(SONAME)
 	ln -sf $(SONAME) $(B)/libpki.so
 
-$(B)/kpki-%: tools/kpki-%.c $(STATIC_LIB) $(HEADERS)
+$(B)/kpki-%: tools/kpki-%.c tools/tool.h $(STATIC_LIB) $(HEADERS)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(STATIC_LIB) $(DEPS_LIBS)
 
 $(B)/tests/check_%: tests/check_%.c tests/testutil.h $(STATIC_LIB) $(HEADERS)

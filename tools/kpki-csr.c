@@ -19,7 +19,8 @@
 
 #define PROG "kpki-csr"
 
-enum { EXIT_USAGE = 2 };
+#include "tool.h"
+
 
 #define USAGE                                                                      \
 	"--config FILE {--bundle FILE|- | --dry-run} [OPTION...]\n"                \
@@ -41,20 +42,6 @@ struct opts {
 	int dry_run;
 	int version;
 };
-
-static int
-fail(const struct pki_err *err)
-{
-	fprintf(stderr, PROG ": %s\n", err->msg);
-	return err->code == PKI_E_USAGE ? EXIT_USAGE : EXIT_FAILURE;
-}
-
-static int
-usage_error(const char *msg)
-{
-	fprintf(stderr, PROG ": %s\nTry '" PROG " --help' for more information.\n", msg);
-	return EXIT_USAGE;
-}
 
 /* "a,b" into names; an empty name is a usage error. */
 static int
@@ -181,11 +168,7 @@ main(int argc, const char **argv)
 	while ((rc = poptGetNextOpt(pc)) > 0)
 		;
 	if (rc < -1) {
-		char msg[512];
-
-		(void)snprintf(msg, sizeof(msg), "%s: %s",
-			poptBadOption(pc, POPT_BADOPTION_NOALIAS), poptStrerror(rc));
-		status = usage_error(msg);
+		status = bad_option(pc, rc);
 		goto out;
 	}
 	if (o.version) {

@@ -21,7 +21,8 @@
 
 #define PROG "kpki-inspect"
 
-enum { EXIT_USAGE = 2, EXIT_CHECK = 3 };
+#include "tool.h"
+
 
 struct opts {
 	char *cert_dir;
@@ -36,20 +37,6 @@ struct opts {
 	int verify;
 	int version;
 };
-
-static int
-fail(const struct pki_err *err, int status)
-{
-	fprintf(stderr, PROG ": %s\n", err->msg);
-	return status;
-}
-
-static int
-usage_error(const char *msg)
-{
-	fprintf(stderr, PROG ": %s\nTry '" PROG " --help' for more information.\n", msg);
-	return EXIT_USAGE;
-}
 
 static int
 emit(const struct pki_buf *out, struct pki_err *err)
@@ -71,7 +58,7 @@ run_ledger(const char *ca_dir, enum pki_format fmt)
 	if (pki_ledger_read(ca_dir, &recs, &n, &err) != 0 ||
 	    pki_ledger_render(recs, n, fmt == PKI_FMT_JSON, &out, &err) != 0 ||
 	    emit(&out, &err) != 0)
-		status = fail(&err, EXIT_FAILURE);
+		status = fail(&err);
 	else
 		status = EXIT_SUCCESS;
 	pki_buf_free(&out);
@@ -102,7 +89,7 @@ run_dump(const char **files, enum pki_format fmt, time_t now)
 	}
 	pki_err_clear(&err);
 	if (out.len > 0 && emit(&out, &err) != 0)
-		status = fail(&err, EXIT_FAILURE);
+		status = fail(&err);
 	pki_buf_free(&out);
 	return status;
 }
@@ -154,17 +141,13 @@ main(int argc, const char **argv)
 
 	pki_err_clear(&err);
 	if (pki_stdio_ensure(&err) != 0)
-		return fail(&err, EXIT_FAILURE);
+		return fail(&err);
 	pc = poptGetContext(PROG, argc, argv, table, 0);
 	poptSetOtherOptionHelp(pc, "[OPTION...] [FILE...]");
 	while ((rc = poptGetNextOpt(pc)) > 0)
 		;
 	if (rc < -1) {
-		char msg[512];
-
-		(void)snprintf(msg, sizeof(msg), "%s: %s",
-			poptBadOption(pc, POPT_BADOPTION_NOALIAS), poptStrerror(rc));
-		status = usage_error(msg);
+		status = bad_option(pc, rc);
 		goto out;
 	}
 	if (o.version) {
@@ -219,7 +202,7 @@ main(int argc, const char **argv)
 		goto out;
 	}
 	if (pki_now(&now, &err) != 0) {
-		status = fail(&err, EXIT_USAGE);
+		status = fail(&err);
 		goto out;
 	}
 	if (files != NULL) {
@@ -284,7 +267,7 @@ main(int argc, const char **argv)
 	goto out;
 
 err_out:
-	status = fail(&err, err.code == PKI_E_USAGE ? EXIT_USAGE : EXIT_FAILURE);
+	status = fail(&err);
 out:
 	pki_buf_free(&out);
 	pki_names_free(&findings);

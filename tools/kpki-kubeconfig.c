@@ -24,7 +24,8 @@
 
 #define PROG "kpki-kubeconfig"
 
-enum { EXIT_USAGE = 2, EXIT_REFUSED = 3 };
+#include "tool.h"
+
 enum { OPT_FINGERPRINT = 1 };
 
 struct opts {
@@ -33,29 +34,6 @@ struct opts {
 	struct pki_names fingerprints;
 	int trust_bundle_ca, dry_run, version;
 };
-
-static int
-usage_error(const char *msg)
-{
-	fprintf(stderr, PROG ": %s\nTry '" PROG " --help' for more information.\n", msg);
-	return EXIT_USAGE;
-}
-
-static int
-fail(const struct pki_err *err)
-{
-	fprintf(stderr, PROG ": %s\n", err->msg);
-	return err->code == PKI_E_USAGE ? EXIT_USAGE : EXIT_FAILURE;
-}
-
-static void
-print_lines(const char *prefix, const struct pki_names *lines)
-{
-	size_t i;
-
-	for (i = 0; i < lines->n; i++)
-		fprintf(stderr, PROG ": %s%s\n", prefix, lines->v[i]);
-}
 
 /* --signed: the whole bundle into the cert and kubeconfig directories. */
 static int
@@ -92,7 +70,7 @@ run_install(const struct opts *o, int embed, time_t now)
 	print_lines("", &report);
 	print_lines("refused: ", &refusals);
 	if (r != 0)
-		status = refusals.n > 0 ? (fprintf(stderr, PROG ": %s\n", err.msg), EXIT_REFUSED) :
+		status = refusals.n > 0 ? (fprintf(stderr, PROG ": %s\n", err.msg), EXIT_CHECK) :
 					  fail(&err);
 	else
 		status = EXIT_SUCCESS;
@@ -129,13 +107,13 @@ run_single(const struct opts *o)
 	if (m == 0) {
 		fprintf(stderr, PROG ": key '%s': not the key of certificate '%s'\n", o->key,
 			o->cert);
-		status = EXIT_REFUSED;
+		status = EXIT_CHECK;
 		goto out;
 	}
 	if (nca == 0 || pki_cert_verify_signed_by(cert, cas[0], &err) != 0) {
 		fprintf(stderr, PROG ": certificate '%s': not issued by the CA in '%s'%s%s\n",
 			o->cert, o->ca, nca ? ": " : "", nca ? err.msg : "");
-		status = EXIT_REFUSED;
+		status = EXIT_CHECK;
 		goto out;
 	}
 	if (o->user == NULL && info.cn == NULL) {
@@ -279,11 +257,7 @@ main(int argc, const char **argv)
 		free(arg);
 	}
 	if (rc < -1) {
-		char msg[512];
-
-		(void)snprintf(msg, sizeof(msg), "%s: %s",
-			poptBadOption(pc, POPT_BADOPTION_NOALIAS), poptStrerror(rc));
-		status = usage_error(msg);
+		status = bad_option(pc, rc);
 		goto out;
 	}
 	if (o.version) {

@@ -21,36 +21,14 @@
 
 #define PROG "kpki-sign"
 
-enum { EXIT_USAGE = 2, EXIT_REFUSED = 3 };
+#include "tool.h"
+
 
 struct opts {
 	char *ca_dir, *policy, *bundle, *out, *expect_fp, *profile, *csr, *node;
 	char *profiles, *key_type, *validity, *ca_key, *pin_file, *import_ca;
 	int init, csr_only, dry_run, version;
 };
-
-static int
-usage_error(const char *msg)
-{
-	fprintf(stderr, PROG ": %s\nTry '" PROG " --help' for more information.\n", msg);
-	return EXIT_USAGE;
-}
-
-static int
-fail(const struct pki_err *err)
-{
-	fprintf(stderr, PROG ": %s\n", err->msg);
-	return err->code == PKI_E_USAGE ? EXIT_USAGE : EXIT_FAILURE;
-}
-
-static void
-print_lines(const char *prefix, const struct pki_names *lines)
-{
-	size_t i;
-
-	for (i = 0; i < lines->n; i++)
-		fprintf(stderr, PROG ": %s%s\n", prefix, lines->v[i]);
-}
 
 /* --init, with or without --csr-only: the CAs themselves. */
 static int
@@ -144,7 +122,7 @@ run_sign(const struct opts *o, struct pki_ca_opts *cao, time_t now)
 		print_lines("note: ", &notes);
 		print_lines("refused: ", &refusals);
 		if (r != 0) {
-			status = refusals.n > 0 ? EXIT_REFUSED : fail(&err);
+			status = refusals.n > 0 ? EXIT_CHECK : fail(&err);
 			if (refusals.n > 0)
 				fprintf(stderr, PROG ": %s\n", err.msg);
 			goto out;
@@ -171,7 +149,7 @@ run_sign(const struct opts *o, struct pki_ca_opts *cao, time_t now)
 		print_lines("note: ", &notes);
 		print_lines("refused: ", &refusals);
 		if (r != 0) {
-			status = refusals.n > 0 ? EXIT_REFUSED : fail(&err);
+			status = refusals.n > 0 ? EXIT_CHECK : fail(&err);
 			if (refusals.n > 0)
 				fprintf(stderr, PROG ": %s\n", err.msg);
 			goto out;
@@ -293,11 +271,7 @@ main(int argc, const char **argv)
 	while ((rc = poptGetNextOpt(pc)) > 0)
 		;
 	if (rc < -1) {
-		char msg[512];
-
-		(void)snprintf(msg, sizeof(msg), "%s: %s",
-			poptBadOption(pc, POPT_BADOPTION_NOALIAS), poptStrerror(rc));
-		status = usage_error(msg);
+		status = bad_option(pc, rc);
 		goto out;
 	}
 	if (o.version) {
