@@ -859,44 +859,68 @@ pki_cert_is_ca(const struct pki_cert *cert)
 		ca != 0;
 }
 
+/*
+ * The public key of a certificate or CSR: `pub` holds it when GnuTLS could
+ * import it (NULL otherwise), `spki` is its DER SubjectPublicKeyInfo.
+ */
 void
-pki_cert_keyinfo(const struct pki_cert *cert, struct pki_keyinfo *info)
+pki_spki_facts(gnutls_pubkey_t pub, const unsigned char *spki, size_t len,
+	struct pki_keyinfo *info)
+{
+	if (pub != NULL)
+		pki_pubkey_keyinfo(pub, info);
+	else
+		pki_spki_keyinfo(spki, len, info);
+}
+
+int
+pki_spki_public_id(gnutls_pubkey_t pub, const unsigned char *spki, size_t len,
+	const char *what, unsigned char out[32], struct pki_err *err)
+{
+	/* GnuTLS's encoding, as for keys; the raw bytes when it cannot read them */
+	if (pub != NULL) {
+		if (pki_pubkey_id(pub, out, err) != 0)
+			return pki_err_prefix(err, "%s", what);
+		return 0;
+	}
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, spki, len, out) < 0)
+		return pki_err_set(err, PKI_E_CRYPTO, "%s: cannot hash the public key", what);
+	return 0;
+}
+
+/* The certificate's key in GnuTLS's hands, or NULL when it cannot take it. */
+static gnutls_pubkey_t
+cert_pubkey(const struct pki_cert *cert)
 {
 	gnutls_pubkey_t pub = NULL;
 
-	if (gnutls_pubkey_init(&pub) == 0 &&
-	    gnutls_pubkey_import_x509(pub, cert->crt, 0) == 0)
-		pki_pubkey_keyinfo(pub, info);
-	else
-		pki_spki_keyinfo(cert->der + cert->spki_off, cert->spki_len, info);
+	if (gnutls_pubkey_init(&pub) < 0)
+		return NULL;
+	if (gnutls_pubkey_import_x509(pub, cert->crt, 0) != 0) {
+		gnutls_pubkey_deinit(pub);
+		return NULL;
+	}
+	return pub;
+}
+
+void
+pki_cert_keyinfo(const struct pki_cert *cert, struct pki_keyinfo *info)
+{
+	gnutls_pubkey_t pub = cert_pubkey(cert);
+
+	pki_spki_facts(pub, cert->der + cert->spki_off, cert->spki_len, info);
 	gnutls_pubkey_deinit(pub);
 }
 
 int
 pki_cert_public_id(const struct pki_cert *cert, unsigned char out[32], struct pki_err *err)
 {
-	gnutls_pubkey_t pub = NULL;
-	int ret = -1;
+	gnutls_pubkey_t pub = cert_pubkey(cert);
+	int r = pki_spki_public_id(pub, cert->der + cert->spki_off, cert->spki_len, cert->what,
+		out, err);
 
-	if (gnutls_pubkey_init(&pub) < 0) {
-		pki_err_nomem(err);
-		goto out;
-	}
-	/* GnuTLS's encoding, as for keys; the raw bytes when it cannot read them */
-	if (gnutls_pubkey_import_x509(pub, cert->crt, 0) == 0) {
-		if (pki_pubkey_id(pub, out, err) != 0) {
-			pki_err_prefix(err, "%s", cert->what);
-			goto out;
-		}
-	} else if (gnutls_hash_fast(GNUTLS_DIG_SHA256, cert->der + cert->spki_off,
-			   cert->spki_len, out) < 0) {
-		pki_err_set(err, PKI_E_CRYPTO, "%s: cannot hash the public key", cert->what);
-		goto out;
-	}
-	ret = 0;
-out:
 	gnutls_pubkey_deinit(pub);
-	return ret;
+	return r;
 }
 
 /* ---- facts common to certificates and CSRs -------------------------------- */

@@ -202,43 +202,38 @@ out:
 	return ret;
 }
 
-void
-pki_csr_keyinfo(const struct pki_csr *csr, struct pki_keyinfo *info)
+static gnutls_pubkey_t
+csr_pubkey(const struct pki_csr *csr)
 {
 	gnutls_pubkey_t pub = NULL;
 
-	if (gnutls_pubkey_init(&pub) == 0 &&
-	    gnutls_pubkey_import_x509_crq(pub, csr->crq, 0) == 0)
-		pki_pubkey_keyinfo(pub, info);
-	else
-		pki_spki_keyinfo(csr->der + csr->spki_off, csr->spki_len, info);
+	if (gnutls_pubkey_init(&pub) < 0)
+		return NULL;
+	if (gnutls_pubkey_import_x509_crq(pub, csr->crq, 0) != 0) {
+		gnutls_pubkey_deinit(pub);
+		return NULL;
+	}
+	return pub;
+}
+
+void
+pki_csr_keyinfo(const struct pki_csr *csr, struct pki_keyinfo *info)
+{
+	gnutls_pubkey_t pub = csr_pubkey(csr);
+
+	pki_spki_facts(pub, csr->der + csr->spki_off, csr->spki_len, info);
 	gnutls_pubkey_deinit(pub);
 }
 
 int
 pki_csr_public_id(const struct pki_csr *csr, unsigned char out[32], struct pki_err *err)
 {
-	gnutls_pubkey_t pub = NULL;
-	int ret = -1;
+	gnutls_pubkey_t pub = csr_pubkey(csr);
+	int r = pki_spki_public_id(pub, csr->der + csr->spki_off, csr->spki_len, csr->what, out,
+		err);
 
-	if (gnutls_pubkey_init(&pub) < 0) {
-		pki_err_nomem(err);
-		goto out;
-	}
-	if (gnutls_pubkey_import_x509_crq(pub, csr->crq, 0) == 0) {
-		if (pki_pubkey_id(pub, out, err) != 0) {
-			pki_err_prefix(err, "%s", csr->what);
-			goto out;
-		}
-	} else if (gnutls_hash_fast(GNUTLS_DIG_SHA256, csr->der + csr->spki_off,
-			   csr->spki_len, out) < 0) {
-		pki_err_set(err, PKI_E_CRYPTO, "%s: cannot hash the public key", csr->what);
-		goto out;
-	}
-	ret = 0;
-out:
 	gnutls_pubkey_deinit(pub);
-	return ret;
+	return r;
 }
 
 int

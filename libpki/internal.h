@@ -164,6 +164,12 @@ void pki_spki_keyinfo(const unsigned char *spki, size_t len, struct pki_keyinfo 
 int pki_pubkey_id(gnutls_pubkey_t pub, unsigned char out[32], struct pki_err *err) PKI_WUR;
 /* The public key of a certificate or CSR: its description, and its id
  * (as pki_key_public_id(), so that keys match certificates and CSRs). */
+/* The facts and id of a public key that GnuTLS imported into pub (NULL when
+ * it could not), falling back to its DER SubjectPublicKeyInfo. */
+void pki_spki_facts(gnutls_pubkey_t pub, const unsigned char *spki, size_t len,
+	struct pki_keyinfo *info);
+int pki_spki_public_id(gnutls_pubkey_t pub, const unsigned char *spki, size_t len,
+	const char *what, unsigned char out[32], struct pki_err *err) PKI_WUR;
 void pki_cert_keyinfo(const struct pki_cert *cert, struct pki_keyinfo *info);
 void pki_csr_keyinfo(const struct pki_csr *csr, struct pki_keyinfo *info);
 int pki_cert_public_id(const struct pki_cert *cert, unsigned char out[32],
