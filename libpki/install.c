@@ -42,7 +42,7 @@
 #include "internal.h"
 
 #define INTENT_NAME	"kpki-install.intent"
-#define INTENT_MAGIC	"kpki-install-intent v1"
+#define INTENT_MAGIC	"kpki-install-intent v2"
 #define INTENT_CAP	(256u * 1024)
 #define PENDING_SUFFIX	".kpki-new"
 #define KUBELET_CURRENT "kubelet-client-current.pem"
@@ -74,7 +74,10 @@ struct op {
 	enum op_kind kind;
 	struct idir *from, *to;
 	char *from_name, *to_name;
-	char keyid[65]; /* a key moved: its id, checked again on a replay */
+	char keyid[65]; /* a key moved or dropped: its id, checked again on a replay */
+	/* an unlinked staged key: the kubeconfig that holds it now */
+	struct idir *holder;
+	const char *holder_name;
 };
 
 /* A file copied into the backup folder, at rel ("pki/etcd/server.crt"). */
@@ -86,7 +89,7 @@ struct bsrc {
 struct cainfo {
 	const struct pki_profile *p;
 	struct pki_cert *cert;
-	struct pki_buf pem; /* exactly what ca.crt holds, or will hold */
+	struct pki_buf pem; /* ca.crt's certificates, exported again */
 	int state;	    /* 0: in the cert dir; 1: from the bundle; -1: unusable */
 	char why[PKI_ERR_MSG_MAX]; /* why it is unusable */
 };
@@ -113,6 +116,10 @@ struct ictx {
 	/* undo list of the prepare phase */
 	struct pki_names made_files, made_dirs;
 	int intent_written;
+	/* the backup folder, built as ".<name>.partial" and renamed when whole */
+	struct idir *bk_tmp;
+	char bk_name[64], bk_partial[80];
+	int bk_renamed;
 };
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -130,6 +137,28 @@ note(struct ictx *c, const char *fmt, ...)
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	return pki_names_add(c->report, msg, c->err);
+}
+
+/*
+ * The plan's notes say "would install"; once the commit has succeeded they
+ * say what was done. A refused or failed run never reports "installed".
+ */
+static int
+notes_done(struct ictx *c)
+{
+	static const char would[] = "would install ";
+	size_t i;
+	char *s;
+
+	for (i = 0; i < c->report->n; i++) {
+		if (strncmp(c->report->v[i], would, sizeof(would) - 1) != 0)
+			continue;
+		if (asprintf(&s, "installed %s", c->report->v[i] + sizeof(would) - 1) < 0)
+			return pki_err_nomem(c->err);
+		free(c->report->v[i]);
+		c->report->v[i] = s;
+	}
+	return 0;
 }
 
 /* One refusal line for an entry: "entry 'apiserver': <why>". */
@@ -665,13 +694,20 @@ ca_for(struct ictx *c, const char *entry, const struct pki_profile *p,
 		goto out;
 	if (exists) {
 		/* a CA certificate may be a link, as kubeadm follows them */
+		struct pki_buf raw = { 0 };
+
 		pki_err_clear(&e);
-		if (pki_file_read(path, "CA certificate", PKI_CAP_CERT, 0, &ci->pem, &e) != 0 ||
+		/* the kubeconfigs get the certificates exported again, never the
+		 * file's own bytes: a key beside the CA certificate is refused */
+		if (pki_file_read(path, "CA certificate", PKI_CAP_CERT, 0, &raw, &e) != 0 ||
+		    pki_kubeconfig_ca_pem(raw.data, raw.len, path, &ci->pem, &e) != 0 ||
 		    pki_cert_parse(ci->pem.data, ci->pem.len, path, &ci->cert, &e) != 0) {
+			pki_buf_free(&raw);
 			(void)snprintf(ci->why, sizeof(ci->why), "%s", e.msg);
 			ret = 0;
 			goto out;
 		}
+		pki_buf_free(&raw);
 		ci->state = 0;
 		ret = 0;
 		goto out;
@@ -733,7 +769,7 @@ ca_for(struct ictx *c, const char *entry, const struct pki_profile *p,
 			goto out;
 		}
 		if (note(c, "%s '%s' (CA certificate from the bundle, %s)",
-			    c->o->dry_run ? "would install" : "installed", q, "fingerprint confirmed") != 0)
+			    "would install", q, "fingerprint confirmed") != 0)
 			goto out;
 	}
 	ret = 0;
@@ -931,7 +967,7 @@ plan_pair(struct ictx *c, const char *entry, const struct pki_profile *p,
 		goto out;
 	if (add_op(c, OP_RENAME, d, pn, d, crt, NULL, 0) != 0)
 		goto out;
-	ret = note(c, "%s '%s'%s", c->o->dry_run ? "would install" : "installed", q,
+	ret = note(c, "%s '%s'%s", "would install", q,
 		use_staged ? " with its staged key" : "");
 out:
 	pki_buf_free(&pem);
@@ -1073,9 +1109,12 @@ plan_kubeconfig_body(struct ictx *c, const char *entry, const struct pki_profile
 		goto out;
 	if (old != NULL && cert_same(old, cert)) {
 		/* a staged key still there after the kubeconfig went in is spent */
-		if (has_staged && key_matches(c, entry, stg, staged, cert, &skey) == 1 &&
-		    add_op(c, OP_UNLINK, stg, staged, NULL, NULL, NULL, 0) != 0)
-			goto out;
+		if (has_staged && key_matches(c, entry, stg, staged, cert, &skey) == 1) {
+			if (add_op(c, OP_UNLINK, stg, staged, NULL, NULL, skey, 0) != 0)
+				goto out;
+			c->ops[c->nops - 1].holder = d;
+			c->ops[c->nops - 1].holder_name = pki_profile_path(p);
+		}
 		ret = note(c, "already installed '%s'", q);
 		goto out;
 	}
@@ -1170,10 +1209,14 @@ plan_kubeconfig_body(struct ictx *c, const char *entry, const struct pki_profile
 	    add_op(c, OP_RENAME, d, pn, d, name, NULL, 0) != 0)
 		goto out;
 	/* the key is in the kubeconfig (or the kubelet's file) now */
-	if (use_staged && !refs && add_op(c, OP_UNLINK, stg, staged, NULL, NULL, NULL, 0) != 0)
-		goto out;
+	if (use_staged && !refs) {
+		if (add_op(c, OP_UNLINK, stg, staged, NULL, NULL, key, 0) != 0)
+			goto out;
+		c->ops[c->nops - 1].holder = d;
+		c->ops[c->nops - 1].holder_name = pki_profile_path(p);
+	}
 	ret = note(c, "%s '%s' (user '%s', cluster '%s', server '%s'%s)",
-		c->o->dry_run ? "would install" : "installed", q, info.cn, spec.cluster, server,
+		"would install", q, info.cn, spec.cluster, server,
 		c->o->embed ? "" : ", file references");
 out:
 	pki_x509info_free(&info);
@@ -1234,21 +1277,99 @@ out:
 	return ret;
 }
 
+/*
+ * The SHA-256 (hex) of a file in d, or of a symbolic link's target text;
+ * *exists 0 when there is none.
+ */
+static int
+hash_at(struct idir *d, const char *name, char hex[65], int *exists, struct pki_err *err)
+{
+	struct pki_buf data = { 0 };
+	unsigned char h[32];
+	char link[PATH_MAX + 6];
+	struct stat st;
+	ssize_t n;
+	int ret = -1;
+
+	*exists = 0;
+	if (fstatat(d->fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+		if (errno == ENOENT)
+			return 0;
+		return pki_err_set(err, PKI_E_IO, "'%s/%s': cannot stat: %s", d->path, name,
+			strerror(errno));
+	}
+	if (S_ISLNK(st.st_mode)) {
+		memcpy(link, "link:", 5);
+		n = readlinkat(d->fd, name, link + 5, sizeof(link) - 6);
+		if (n < 0)
+			return pki_err_set(err, PKI_E_IO, "'%s/%s': cannot read the link: %s",
+				d->path, name, strerror(errno));
+		if (pki_buf_append(&data, link, (size_t)n + 5, err) != 0)
+			goto out;
+		*exists = 1;
+	} else if (read_at(d, name, PKI_CAP_ANY, &data, exists, err) != 0) {
+		goto out;
+	}
+	if (!*exists) {
+		ret = 0;
+		goto out;
+	}
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, data.data, data.len, h) != 0) {
+		pki_err_set(err, PKI_E_CRYPTO, "'%s/%s': cannot hash", d->path, name);
+		goto out;
+	}
+	hex_id(h, sizeof(h), hex);
+	ret = 0;
+out:
+	pki_buf_free(&data);
+	return ret;
+}
+
+/*
+ * The intent file: every directory the steps use, as found (its realpath,
+ * hex-encoded, and st_dev/st_ino), then the steps, each with the SHA-256
+ * of what it moves or removes:
+ *   dir <token> <dev> <ino> <hex realpath>
+ *   rename <token> <name> <token> <name> <sha256> [<key id>]
+ *   unlink <token> <name> <sha256> <key id> <kubeconfig token> <kubeconfig>
+ */
 static int
 intent_text(struct ictx *c, struct pki_buf *out)
 {
+	char hex[65], real[PATH_MAX], rhex[2 * PATH_MAX + 1];
+	struct stat st;
 	size_t i;
+	int exists, r;
 
 	if (pki_buf_printf(out, c->err, INTENT_MAGIC "\nid %s\n", c->id) != 0)
 		return -1;
+	for (i = 0; i < c->ndirs; i++) {
+		const struct idir *d = &c->dirs[i];
+
+		if (fstat(d->fd, &st) != 0 || realpath(d->path, real) == NULL)
+			return pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot resolve: %s",
+				d->path, strerror(errno));
+		hex_id((const unsigned char *)real, strlen(real), rhex);
+		if (pki_buf_printf(out, c->err, "dir %s %ju %ju %s\n", d->token,
+			    (uintmax_t)st.st_dev, (uintmax_t)st.st_ino, rhex) != 0)
+			return -1;
+	}
 	for (i = 0; i < c->nops; i++) {
 		const struct op *op = &c->ops[i];
-		int r = op->kind == OP_RENAME ?
-			pki_buf_printf(out, c->err, "rename %s %s %s %s%s%s\n", op->from->token,
-				op->from_name, op->to->token, op->to_name, op->keyid[0] ? " " : "",
-				op->keyid) :
-			pki_buf_printf(out, c->err, "unlink %s %s\n", op->from->token, op->from_name);
 
+		if (hash_at(op->from, op->from_name, hex, &exists, c->err) != 0)
+			return -1;
+		if (!exists)
+			return pki_err_set(c->err, PKI_E_IO, "'%s/%s': vanished during the install",
+				op->from->path, op->from_name);
+		if (op->kind == OP_RENAME)
+			r = pki_buf_printf(out, c->err, "rename %s %s %s %s %s%s%s\n",
+				op->from->token, op->from_name, op->to->token, op->to_name, hex,
+				op->keyid[0] ? " " : "", op->keyid);
+		else
+			r = pki_buf_printf(out, c->err, "unlink %s %s %s %s %s %s\n",
+				op->from->token, op->from_name, hex, op->keyid, op->holder->token,
+				op->holder_name);
 		if (r != 0)
 			return -1;
 	}
@@ -1282,52 +1403,176 @@ token_ok(const char *t)
 	return t[strlen(t) - 1] != '/' && strstr(t, "//") == NULL;
 }
 
-/* Does one step of an intent file again; a rename whose source is gone was done. */
+/*
+ * A "dir" line: the directory this run opens for the token must be the one
+ * the interrupted run used (same realpath, device and inode); a rerun
+ * with another --cert-dir, --kubeconfig-dir or --kubelet-dir is refused
+ * before any step is carried out.
+ */
+static int
+replay_dir(struct ictx *c, char **f, size_t nf, const char *iq, unsigned line)
+{
+	char real[PATH_MAX], rhex[2 * PATH_MAX + 1], q[PKI_QPATH_MAX];
+	struct idir *d = NULL;
+	struct stat st;
+	char dev[32], ino[32];
+
+	if (nf != 5 || !token_ok(f[1]) || strlen(f[4]) > 2 * PATH_MAX)
+		return pki_err_set(c->err, PKI_E_PARSE, "install intent '%s': line %u: malformed",
+			iq, line);
+	if (ctx_dir(c, f[1], 0, &d) != 0)
+		return -1;
+	if (d == NULL)
+		return pki_err_set(c->err, PKI_E_NOTFOUND, "install intent '%s': line %u: "
+			"directory '%s' of the interrupted install is missing", iq, line, f[1]);
+	quote(d->path, q);
+	if (fstat(d->fd, &st) != 0 || realpath(d->path, real) == NULL)
+		return pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot resolve: %s", q,
+			strerror(errno));
+	hex_id((const unsigned char *)real, strlen(real), rhex);
+	(void)snprintf(dev, sizeof(dev), "%ju", (uintmax_t)st.st_dev);
+	(void)snprintf(ino, sizeof(ino), "%ju", (uintmax_t)st.st_ino);
+	if (strcmp(dev, f[2]) != 0 || strcmp(ino, f[3]) != 0 || strcmp(rhex, f[4]) != 0)
+		return pki_err_set(c->err, PKI_E_INVALID,
+			"install intent '%s': directory '%s' is not the %s the interrupted install "
+			"used; rerun it with the same --cert-dir, --kubeconfig-dir and --kubelet-dir",
+			iq, q, f[1]);
+	return 0;
+}
+
+/* The key id of a kubeconfig's client key, embedded or referenced. */
+static int
+kubeconfig_key_id(struct idir *d, const char *name, char hex[65], struct pki_err *err)
+{
+	struct pki_kubeconfig *kc = NULL;
+	struct pki_key *key = NULL;
+	struct pki_buf data = { 0 };
+	const struct pki_buf *kd;
+	unsigned char id[32];
+	char *path = NULL;
+	int exists, ret = -1;
+
+	hex[0] = '\0';
+	if (read_at(d, name, PKI_CAP_YAML, &data, &exists, err) != 0)
+		return -1;
+	if (!exists) {
+		ret = 0;
+		goto out;
+	}
+	if (join3(&path, d->path, name, err) != 0 ||
+	    pki_kubeconfig_parse(data.data, data.len, path, &kc, err) != 0)
+		goto out;
+	if ((kd = pki_kubeconfig_client_key_data(kc)) != NULL) {
+		if (pki_key_parse(kd->data, kd->len, path, &key, err) != 0)
+			goto out;
+	} else if (pki_kubeconfig_client_key_file(kc) != NULL) {
+		if (pki_key_load(pki_kubeconfig_client_key_file(kc), &key, err) != 0)
+			goto out;
+	} else {
+		ret = 0;
+		goto out;
+	}
+	if (pki_key_public_id(key, id, err) != 0)
+		goto out;
+	hex_id(id, sizeof(id), hex);
+	ret = 0;
+out:
+	pki_key_free(key);
+	pki_kubeconfig_free(kc);
+	pki_buf_free(&data);
+	free(path);
+	return ret;
+}
+
+/*
+ * Does one step of an intent file again. What a step moves or removes must
+ * still be what the interrupted run hashed; a rename whose source is gone
+ * was done only if its target is that file; a staged key is removed only
+ * when the installed kubeconfig holds it.
+ */
 static int
 replay_step(struct ictx *c, char **f, size_t nf, const char *iq, unsigned line)
 {
-	struct idir *from = NULL, *to = NULL;
+	struct idir *from = NULL, *to = NULL, *holder = NULL;
 	struct pki_key *key = NULL;
 	unsigned char id[32];
-	char hex[65], *path = NULL, q[PKI_QPATH_MAX];
+	char hex[65], hash[65], *path = NULL, q[PKI_QPATH_MAX];
+	const char *keyid = NULL;
 	int rename_op = strcmp(f[0], "rename") == 0, e, ret = -1;
 
-	if (!((rename_op && (nf == 5 || nf == 6)) || (strcmp(f[0], "unlink") == 0 && nf == 3)) ||
-	    !token_ok(f[1]) || !safe_name(f[2]) || (rename_op && (!token_ok(f[3]) ||
-		    !safe_name(f[4]) || (nf == 6 && strlen(f[5]) != 64))))
+	if (!((rename_op && (nf == 6 || nf == 7)) || (strcmp(f[0], "unlink") == 0 && nf == 7)) ||
+	    !token_ok(f[1]) || !safe_name(f[2]) ||
+	    (rename_op && (!token_ok(f[3]) || !safe_name(f[4]) || strlen(f[5]) != 64 ||
+				  (nf == 7 && strlen(f[6]) != 64))) ||
+	    (!rename_op && (strlen(f[3]) != 64 || strlen(f[4]) != 64 || !token_ok(f[5]) ||
+				   !safe_name(f[6]))))
 		return pki_err_set(c->err, PKI_E_PARSE, "install intent '%s': line %u: malformed",
 			iq, line);
-	if (ctx_dir(c, f[1], 0, &from) != 0 || (rename_op && ctx_dir(c, f[3], 0, &to) != 0))
+	keyid = rename_op ? (nf == 7 ? f[6] : NULL) : f[4];
+	if (ctx_dir(c, f[1], 0, &from) != 0 || (rename_op && ctx_dir(c, f[3], 0, &to) != 0) ||
+	    (!rename_op && ctx_dir(c, f[5], 0, &holder) != 0))
 		return -1;
-	if (from == NULL || (rename_op && to == NULL))
+	if (from == NULL || (rename_op && to == NULL) || (!rename_op && holder == NULL))
 		return pki_err_set(c->err, PKI_E_NOTFOUND,
 			"install intent '%s': line %u: a directory is missing", iq, line);
-	e = target_state(from, f[2], 1, c->err);
-	if (e <= 0)
-		return e;
 	if (join3(&path, from->path, f[2], c->err) != 0)
 		return -1;
 	quote(path, q);
+	e = target_state(from, f[2], 1, c->err);
+	if (e < 0)
+		goto out;
+	if (e == 0) {
+		/* gone: done, if the target is what the step moved */
+		if (rename_op) {
+			if (hash_at(to, f[4], hash, &e, c->err) != 0)
+				goto out;
+			if (!e || strcmp(hash, f[5]) != 0) {
+				pki_err_set(c->err, PKI_E_INVALID,
+					"install intent '%s': line %u: '%s' is gone and '%s/%s' is not "
+					"the file the interrupted install moved there; refusing to go "
+					"on", iq, line, q, to->path, f[4]);
+				goto out;
+			}
+		}
+		ret = 0;
+		goto out;
+	}
+	if (hash_at(from, f[2], hash, &e, c->err) != 0)
+		goto out;
+	if (!e || strcmp(hash, f[5 - 2 * !rename_op]) != 0) {
+		pki_err_set(c->err, PKI_E_INVALID, "install intent '%s': line %u: '%s' is not the "
+			"file the interrupted install wrote or checked; refusing to %s it", iq, line,
+			q, rename_op ? "move" : "remove");
+		goto out;
+	}
+	/* a key moves or goes only if it is still the key the interrupted run checked */
+	if (keyid != NULL) {
+		if (pki_key_load(path, &key, c->err) != 0 ||
+		    pki_key_public_id(key, id, c->err) != 0)
+			goto out;
+		hex_id(id, sizeof(id), hex);
+		if (strcmp(hex, keyid) != 0) {
+			pki_err_set(c->err, PKI_E_INVALID,
+				"install intent '%s': key '%s' is not the key the interrupted install "
+				"checked; refusing to %s it", iq, q, rename_op ? "move" : "remove");
+			goto out;
+		}
+	}
 	if (!rename_op) {
+		if (kubeconfig_key_id(holder, f[6], hex, c->err) != 0)
+			goto out;
+		if (strcmp(hex, keyid) != 0) {
+			pki_err_set(c->err, PKI_E_INVALID,
+				"install intent '%s': staged key '%s' is not the key of kubeconfig "
+				"'%s/%s'; keeping it", iq, q, holder->path, f[6]);
+			goto out;
+		}
 		if (unlinkat(from->fd, f[2], 0) != 0) {
 			pki_err_set(c->err, PKI_E_IO, "'%s': cannot remove: %s", q, strerror(errno));
 			goto out;
 		}
 		ret = 0;
 		goto out;
-	}
-	/* a key moves only if it is still the key the interrupted run checked */
-	if (nf == 6) {
-		if (pki_key_load(path, &key, c->err) != 0 ||
-		    pki_key_public_id(key, id, c->err) != 0)
-			goto out;
-		hex_id(id, sizeof(id), hex);
-		if (strcmp(hex, f[5]) != 0) {
-			pki_err_set(c->err, PKI_E_INVALID,
-				"install intent '%s': key '%s' is not the key the interrupted install "
-				"checked; refusing to move it", iq, q);
-			goto out;
-		}
 	}
 	if (renameat(from->fd, f[2], to->fd, f[4]) != 0) {
 		pki_err_set(c->err, PKI_E_IO, "'%s': cannot rename into place: %s", q,
@@ -1377,6 +1622,7 @@ sweep_stale(struct ictx *c)
 				(void)close(fd);
 			continue;
 		}
+		rewinddir(dh); /* the dup shares its offset with the dir's fd */
 		while ((de = readdir(dh)) != NULL) {
 			const char *n = de->d_name;
 
@@ -1389,6 +1635,70 @@ sweep_stale(struct ictx *c)
 		}
 		(void)closedir(dh);
 	}
+}
+
+/* Removes the tree `name` in dfd (a killed run's partial backup: plain
+ * files in a few directories); links are removed, never followed. */
+static void
+remove_tree_at(int dfd, const char *name, int depth)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *dh;
+	int fd;
+
+	if (depth > 8)
+		return;
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if ((dh = fdopendir(fd)) == NULL) {
+		(void)close(fd);
+		return;
+	}
+	while ((de = readdir(dh)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			continue;
+		if (S_ISDIR(st.st_mode))
+			remove_tree_at(fd, de->d_name, depth + 1);
+		else
+			(void)unlinkat(fd, de->d_name, 0);
+	}
+	(void)closedir(dh);
+	(void)unlinkat(dfd, name, AT_REMOVEDIR);
+}
+
+/* Backups a killed run left half made (".kpki-backup-*.partial") go. */
+static void
+sweep_partial_backups(struct ictx *c)
+{
+	struct idir *tmp = NULL;
+	struct dirent *de;
+	DIR *dh;
+	int fd;
+
+	if (ctx_dir(c, "kubeconfig-dir/tmp", 0, &tmp) != 0 || tmp == NULL) {
+		pki_err_clear(c->err);
+		return;
+	}
+	if ((fd = dup(tmp->fd)) < 0)
+		return;
+	if ((dh = fdopendir(fd)) == NULL) {
+		(void)close(fd);
+		return;
+	}
+	rewinddir(dh); /* the dup shares its offset with tmp->fd, read before */
+	while ((de = readdir(dh)) != NULL) {
+		size_t len = strlen(de->d_name);
+
+		if (strncmp(de->d_name, ".kpki-backup-", 13) == 0 && len > 21 &&
+		    strcmp(de->d_name + len - 8, ".partial") == 0)
+			remove_tree_at(tmp->fd, de->d_name, 0);
+	}
+	(void)closedir(dh);
+	(void)fsync(tmp->fd);
 }
 
 /* The staging directory goes when its last key has been used. */
@@ -1414,7 +1724,7 @@ replay_intent(struct ictx *c)
 {
 	struct idir *stg = NULL;
 	struct pki_buf buf = { 0 };
-	char *path = NULL, iq[PKI_QPATH_MAX], *line, *next, *f[7];
+	char *path = NULL, iq[PKI_QPATH_MAX], *line, *next, *f[8];
 	unsigned lineno = 0;
 	size_t nf;
 	int exists, ret = -1;
@@ -1467,12 +1777,19 @@ replay_intent(struct ictx *c)
 					"every pair by hand and remove the intent file", iq);
 				goto out;
 			}
-			if (c->o->dry_run) {
-				ret = note(c, "would finish the interrupted install recorded in '%s'",
-					      iq) == 0 ? 1 : -1;
-				goto out;
-			}
 			continue;
+		}
+		if (nf >= 1 && strcmp(f[0], "dir") == 0) {
+			if (replay_dir(c, f, nf, iq, lineno) != 0)
+				goto out;
+			continue;
+		}
+		/* every directory is the one the interrupted run used: a dry run
+		 * stops here */
+		if (c->o->dry_run) {
+			ret = note(c, "would finish the interrupted install recorded in '%s'",
+				      iq) == 0 ? 1 : -1;
+			goto out;
 		}
 		if (replay_step(c, f, nf, iq, lineno) != 0)
 			goto out;
@@ -1501,7 +1818,7 @@ static int
 write_backup(struct ictx *c)
 {
 	struct idir *tmp = NULL;
-	char name[64], *bdir = NULL, *sub = NULL, q[PKI_QPATH_MAX];
+	char name[80], *bdir = NULL, *sub = NULL, q[PKI_QPATH_MAX];
 	struct pki_buf data = { 0 };
 	int bfd = -1, ret = -1, n, exists;
 	size_t i;
@@ -1513,9 +1830,16 @@ write_backup(struct ictx *c)
 	if (tmp == NULL)
 		return pki_err_set(c->err, PKI_E_NOTFOUND, "directory '%s': does not exist",
 			c->o->kc_dir);
+	/* built under ".<name>.partial", renamed to <name> once whole (commit):
+	 * a kill leaves no folder that looks like a complete backup */
 	for (n = 1; n < 100; n++) {
-		(void)snprintf(name, sizeof(name), n == 1 ? "kpki-backup-%s" : "kpki-backup-%s-%d",
-			c->stamp, n);
+		struct stat st;
+
+		(void)snprintf(c->bk_name, sizeof(c->bk_name),
+			n == 1 ? "kpki-backup-%s" : "kpki-backup-%s-%d", c->stamp, n);
+		(void)snprintf(name, sizeof(name), ".%s.partial", c->bk_name);
+		if (fstatat(tmp->fd, c->bk_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			continue;
 		if (mkdirat(tmp->fd, name, 0700) == 0)
 			break;
 		if (errno != EEXIST)
@@ -1525,6 +1849,8 @@ write_backup(struct ictx *c)
 	if (n == 100)
 		return pki_err_set(c->err, PKI_E_EXISTS, "'%s': too many backups this second",
 			tmp->path);
+	(void)snprintf(c->bk_partial, sizeof(c->bk_partial), "%s", name);
+	c->bk_tmp = tmp;
 	if (join3(&bdir, tmp->path, name, c->err) != 0 ||
 	    pki_names_add(&c->made_dirs, bdir, c->err) != 0)
 		goto out;
@@ -1576,7 +1902,8 @@ write_backup(struct ictx *c)
 		if (n != 0)
 			goto out;
 		if (pki_names_add(&c->made_files, sub, c->err) != 0 ||
-		    note(c, "backed up '%s/%s' to '%s'", s->dir->path, s->name, sub) != 0)
+		    note(c, "backed up '%s/%s' to '%s/%s/%s'", s->dir->path, s->name, tmp->path,
+			    c->bk_name, s->rel) != 0)
 			goto out;
 		pki_buf_free(&data);
 	}
@@ -1631,6 +1958,10 @@ rollback(struct ictx *c)
 	for (i = 0; i < c->npend; i++)
 		if (c->pend[i].written)
 			(void)unlinkat(c->pend[i].dir->fd, c->pend[i].name, 0);
+	/* the undo list names the backup's files under its .partial name */
+	if (c->bk_renamed &&
+	    renameat(c->bk_tmp->fd, c->bk_name, c->bk_tmp->fd, c->bk_partial) == 0)
+		c->bk_renamed = 0;
 	if (c->intent_written && ctx_dir(c, "staging", 0, &stg) == 0 && stg != NULL)
 		(void)unlinkat(stg->fd, INTENT_NAME, 0);
 	for (i = c->made_files.n; i > 0; i--)
@@ -1657,6 +1988,22 @@ commit(struct ictx *c)
 		pki_err_set(c->err, PKI_E_NOTFOUND, "directory '%s': does not exist",
 			c->o->cert_dir);
 		goto fail;
+	}
+	/* the backup is whole: it gets its name before anything is replaced */
+	if (c->bk_tmp != NULL) {
+		if (renameat2(c->bk_tmp->fd, c->bk_partial, c->bk_tmp->fd, c->bk_name,
+			    RENAME_NOREPLACE) != 0) {
+			quote(c->bk_tmp->path, q);
+			pki_err_set(c->err, PKI_E_IO, "backup '%s/%s': cannot rename into place: %s",
+				q, c->bk_name, strerror(errno));
+			goto fail;
+		}
+		c->bk_renamed = 1;
+		if (fsync(c->bk_tmp->fd) != 0) {
+			pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot sync: %s",
+				c->bk_tmp->path, strerror(errno));
+			goto fail;
+		}
 	}
 	if (pki_file_writeat(stg->fd, stg->path, INTENT_NAME, intent.data, intent.len, 0600, 0,
 		    c->err) != 0)
@@ -1751,6 +2098,55 @@ abs_dir(const char *dir, char **out, struct pki_err *err)
 	return 0;
 }
 
+/*
+ * The directories the commit makes or writes in, checked in the plan (a
+ * dry run says what the commit would meet): the backup folder's parent
+ * <kubeconfig-dir>/tmp, and the staging directory that holds the intent
+ * file. Problems are refusals.
+ */
+static int
+check_commit_dirs(struct ictx *c)
+{
+	static const struct {
+		const char *token, *parent, *what;
+	} made[] = {
+		{ "kubeconfig-dir/tmp", "kubeconfig-dir", "the backup folder's directory" },
+		{ "staging", "cert-dir", "the staging directory (the intent file's)" },
+	};
+	struct idir *d, *parent;
+	char q[PKI_QPATH_MAX];
+	size_t i;
+
+	if (c->nops == 0)
+		return 0;
+	for (i = 0; i < sizeof(made) / sizeof(made[0]); i++) {
+		if (i == 0 && c->nbk == 0)
+			continue;
+		if (ctx_dir(c, made[i].token, 0, &d) != 0) {
+			if (c->err->code != PKI_E_PERM && c->err->code != PKI_E_IO)
+				return -1;
+			if (pki_names_addf(c->refusals, c->err, "%s: %s", made[i].what,
+				    c->err->msg) != 0)
+				return -1;
+			pki_err_clear(c->err);
+			continue;
+		}
+		if (d != NULL)
+			continue;
+		/* it will be made (0700) in its parent, which must let us */
+		if (ctx_dir(c, made[i].parent, 0, &parent) != 0)
+			return -1;
+		if (parent == NULL)
+			continue; /* refused already, entry by entry */
+		quote(parent->path, q);
+		if (faccessat(parent->fd, ".", W_OK | X_OK, AT_EACCESS) != 0 &&
+		    pki_names_addf(c->refusals, c->err, "%s: directory '%s': cannot create "
+			    "in it: %s", made[i].what, q, strerror(errno)) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 int
 pki_install_bundle(const struct pki_install_opts *o, const struct pki_bundle *b,
 	struct pki_names *report, struct pki_names *refusals, struct pki_err *err)
@@ -1833,6 +2229,8 @@ pki_install_bundle(const struct pki_install_opts *o, const struct pki_bundle *b,
 		if (r != 0)
 			goto out;
 	}
+	if (check_commit_dirs(&c) != 0)
+		goto out;
 	if (refusals->n > 0) {
 		pki_err_set(err, PKI_E_INVALID, "bundle: %zu refusal%s, nothing installed",
 			refusals->n, refusals->n == 1 ? "" : "s");
@@ -1843,15 +2241,16 @@ pki_install_bundle(const struct pki_install_opts *o, const struct pki_bundle *b,
 		goto out;
 	}
 	sweep_stale(&c);
+	sweep_partial_backups(&c);
 	if (c.nops == 0) {
 		drop_staging(&c);
-		ret = 0;
+		ret = notes_done(&c);
 		goto out;
 	}
 	if (commit(&c) != 0)
 		goto out;
 	drop_staging(&c);
-	ret = 0;
+	ret = notes_done(&c);
 out:
 	ctx_free(&c);
 	return ret;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pki/file.h>
 #include <pki/issue.h>
 #include <pki/ledger.h>
 
@@ -249,10 +250,20 @@ pki_issue_bundle(const struct pki_issue_opts *o, const struct pki_bundle *in,
 	*out = NULL;
 	if (pki_bundle_fingerprint(in, fp, err) != 0)
 		return -1;
-	if (o->expect_fingerprint != NULL && strcmp(fp, o->expect_fingerprint) != 0)
-		return pki_err_set(err, PKI_E_INVALID,
-			"bundle fingerprint is %s, not the expected %.80s: refusing it", fp,
-			o->expect_fingerprint);
+	if (o->expect_fingerprint != NULL) {
+		unsigned char want[32], have[32];
+		char shown[96];
+
+		if (pki_fingerprint_parse(o->expect_fingerprint, want, err) != 0 ||
+		    pki_fingerprint_parse(fp, have, err) != 0)
+			return -1;
+		if (memcmp(want, have, sizeof(want)) != 0) {
+			pki_text_sanitize(o->expect_fingerprint, shown, sizeof(shown));
+			return pki_err_set(err, PKI_E_INVALID,
+				"bundle fingerprint is %s, not the expected %s: refusing it", fp,
+				shown);
+		}
+	}
 	profiles = pki_calloc(n, sizeof(*profiles), err);
 	if (profiles == NULL)
 		return -1;

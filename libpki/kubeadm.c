@@ -57,6 +57,8 @@ struct pki_kubeadm {
 	enum pki_key_type key_type;
 	int64_t cert_validity;
 	int64_t ca_validity;
+	int has_cluster;	/* a ClusterConfiguration document was given */
+	int has_init;		/* an InitConfiguration document was given */
 };
 
 /* ---- names and addresses ------------------------------------------------- */
@@ -770,6 +772,8 @@ pki_kubeadm_parse(const unsigned char *data, size_t len, const char *name,
 	if (read_cluster(&k, cfg, found[DOC_CLUSTER], strcmp(version, DEFAULT_API_VERSION) == 0) !=
 	    0)
 		goto out;
+	cfg->has_cluster = found[DOC_CLUSTER] != NULL;
+	cfg->has_init = found[DOC_INIT] != NULL;
 	/* kubeadm init reads InitConfiguration; a JoinConfiguration beside it is ignored */
 	if (found[DOC_INIT] != NULL) {
 		if (read_init(&k, cfg, found[DOC_INIT]) != 0)
@@ -840,6 +844,29 @@ const struct pki_names *
 pki_kubeadm_etcd_peer_cert_sans(const struct pki_kubeadm *cfg)
 {
 	return &cfg->etcd_peer_sans;
+}
+
+int
+pki_kubeadm_has_cluster_configuration(const struct pki_kubeadm *cfg)
+{
+	return cfg->has_cluster;
+}
+
+int
+pki_kubeadm_has_init_configuration(const struct pki_kubeadm *cfg)
+{
+	return cfg->has_init;
+}
+
+int
+pki_kubeadm_require_cluster(const struct pki_kubeadm *cfg, struct pki_err *err)
+{
+	if (cfg->has_cluster)
+		return 0;
+	return pki_err_set(err, PKI_E_INVALID,
+		"%s: no ClusterConfiguration: a node joining a cluster needs the cluster's "
+		"settings; append them (kubectl -n kube-system get cm kubeadm-config "
+		"-o jsonpath='{.data.ClusterConfiguration}') as a second document", cfg->where);
 }
 
 int

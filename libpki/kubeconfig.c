@@ -477,3 +477,117 @@ out:
 	free(context);
 	return ret;
 }
+
+#define KC_MAX_CA_CERTS 16
+
+int
+pki_kubeconfig_ca_pem(const unsigned char *data, size_t len, const char *name,
+	struct pki_buf *out, struct pki_err *err)
+{
+	struct pki_buf b = { 0 }, one = { 0 };
+	struct pki_cert **cas = NULL;
+	struct pki_pem blk;
+	char q[PKI_QPATH_MAX], label[sizeof(blk.label)];
+	size_t pos = 0, nca = 0, i;
+	int r, ret = -1;
+
+	memset(out, 0, sizeof(*out));
+	pki_path_quote(name, q, sizeof(q));
+	while ((r = pki_pem_next(data, len, &pos, &blk, name, err)) == 1) {
+		if (strcmp(blk.label, "CERTIFICATE") != 0) {
+			pki_text_sanitize(blk.label, label, sizeof(label));
+			pki_err_set(err, PKI_E_INVALID, "CA file '%s': holds a '%s' block: a CA "
+				"file for a kubeconfig must hold certificates only", q, label);
+			goto out;
+		}
+	}
+	if (r < 0)
+		goto out;
+	if (pki_cert_list_parse(data, len, name, KC_MAX_CA_CERTS, &cas, &nca, err) != 0)
+		goto out;
+	if (nca == 0) {
+		pki_err_set(err, PKI_E_INVALID, "CA file '%s': holds no certificate", q);
+		goto out;
+	}
+	for (i = 0; i < nca; i++) {
+		if (pki_cert_export_pem(cas[i], &one, err) != 0 ||
+		    pki_buf_append(&b, one.data, one.len, err) != 0)
+			goto out;
+		pki_buf_free(&one);
+	}
+	*out = b;
+	memset(&b, 0, sizeof(b)); /* transferred */
+	ret = 0;
+out:
+	pki_cert_list_free(cas, nca);
+	pki_buf_free(&one);
+	pki_buf_free(&b);
+	return ret;
+}
+
+int
+pki_kubeconfig_single(const struct pki_kubeconfig_single *s, struct pki_buf *out,
+	struct pki_err *err)
+{
+	struct pki_kubeconfig_spec spec = { 0 };
+	struct pki_cert *cert = NULL, **cas = NULL;
+	struct pki_key *key = NULL;
+	struct pki_x509info info = { 0 };
+	struct pki_buf ca = { 0 }, ca_pem = { 0 }, cert_pem = { 0 }, key_pem = { 0 };
+	char qc[PKI_QPATH_MAX], qk[PKI_QPATH_MAX], qa[PKI_QPATH_MAX];
+	size_t nca = 0;
+	int ret = -1, m;
+
+	memset(out, 0, sizeof(*out));
+	pki_path_quote(s->cert_path, qc, sizeof(qc));
+	pki_path_quote(s->key_path, qk, sizeof(qk));
+	pki_path_quote(s->ca_path, qa, sizeof(qa));
+	if (pki_cert_load(s->cert_path, &cert, err) != 0 ||
+	    pki_key_load(s->key_path, &key, err) != 0 ||
+	    pki_file_read(s->ca_path, "CA certificate", PKI_CAP_CERT, 0, &ca, err) != 0 ||
+	    pki_kubeconfig_ca_pem(ca.data, ca.len, s->ca_path, &ca_pem, err) != 0 ||
+	    pki_cert_list_parse(ca.data, ca.len, s->ca_path, KC_MAX_CA_CERTS, &cas, &nca,
+		    err) != 0 ||
+	    pki_cert_info(cert, &info, err) != 0)
+		goto out;
+	if ((m = pki_cert_matches_key(cert, key, err)) < 0)
+		goto out;
+	if (m == 0) {
+		pki_err_set(err, PKI_E_INVALID, "key '%s': not the key of certificate '%s'", qk,
+			qc);
+		goto out;
+	}
+	if (nca == 0 || pki_cert_verify_signed_by(cert, cas[0], err) != 0) {
+		pki_err_set(err, PKI_E_INVALID, "certificate '%s': not issued by the CA in '%s'",
+			qc, qa);
+		goto out;
+	}
+	if (s->user == NULL && info.cn == NULL) {
+		pki_err_set(err, PKI_E_USAGE, "certificate '%s': no CN: name the user with --user",
+			qc);
+		goto out;
+	}
+	if (pki_cert_export_pem(cert, &cert_pem, err) != 0 ||
+	    pki_key_export_pem(key, &key_pem, err) != 0)
+		goto out;
+	spec.cluster = s->cluster ? s->cluster : "kubernetes";
+	spec.user = s->user ? s->user : info.cn;
+	spec.context = s->context;
+	spec.server = s->server;
+	spec.ca_pem = &ca_pem;
+	spec.cert_pem = &cert_pem;
+	spec.key_pem = &key_pem;
+	if (pki_kubeconfig_render(&spec, out, err) != 0)
+		goto out;
+	ret = 0;
+out:
+	pki_x509info_free(&info);
+	pki_cert_list_free(cas, nca);
+	pki_cert_free(cert);
+	pki_key_free(key);
+	pki_buf_free(&ca);
+	pki_buf_free(&ca_pem);
+	pki_buf_free(&cert_pem);
+	pki_buf_free(&key_pem);
+	return ret;
+}

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <pki/cert.h>
 #include <pki/kubeconfig.h>
@@ -334,10 +335,12 @@ out:
 }
 
 /* Every check of one certificate against its profile; its issuer is
- * `issuer` when given, else the CA certificate in the cert dir. */
+ * `issuer` when given, else (with load_issuer) the CA certificate in the
+ * cert dir. A caller that already tried to load the CA, and reported its
+ * absence, passes issuer NULL and load_issuer 0. */
 static int
 check_cert(struct vctx *v, const struct pki_profile *p, const char *file,
-	const struct pki_cert *cert, const struct pki_cert *issuer)
+	const struct pki_cert *cert, const struct pki_cert *issuer, int load_issuer)
 {
 	struct pki_x509info info = { 0 };
 	struct pki_cert *ca = NULL;
@@ -359,7 +362,7 @@ check_cert(struct vctx *v, const struct pki_profile *p, const char *file,
 		    finding(v, file, "self-signature does not verify: %s", e.msg) != 0)
 			goto out;
 	} else {
-		if (issuer == NULL && load_ca(v, p, file, &ca) != 0)
+		if (issuer == NULL && load_issuer && load_ca(v, p, file, &ca) != 0)
 			goto out;
 		if (issuer == NULL)
 			issuer = ca;
@@ -417,7 +420,7 @@ verify_cert_file(struct vctx *v, const struct pki_profile *p)
 		ret = finding(v, crt, "%s", e.msg);
 		goto out;
 	}
-	if (check_cert(v, p, crt, cert, NULL) != 0)
+	if (check_cert(v, p, crt, cert, NULL, 1) != 0)
 		goto out;
 	exists = pki_file_exists(key, v->err);
 	if (exists < 0)
@@ -445,14 +448,15 @@ out:
 	return ret;
 }
 
-/* The kubeconfig's CA data must be the cert dir's ca.crt. */
+/* The kubeconfig's CA data must be the cert dir's ca.crt (`ca`, NULL when
+ * it could not be loaded, already a finding). */
 static int
 check_kc_ca(struct vctx *v, const struct pki_profile *p, const char *file,
-	const struct pki_kubeconfig *kc)
+	const struct pki_kubeconfig *kc, const struct pki_cert *ca)
 {
 	const struct pki_buf *ca_data = pki_kubeconfig_ca_data(kc);
 	struct pki_x509info a = { 0 }, b = { 0 };
-	struct pki_cert *embedded = NULL, *ca = NULL;
+	struct pki_cert *embedded = NULL;
 	struct pki_err e;
 	int ret = -1;
 
@@ -460,8 +464,6 @@ check_kc_ca(struct vctx *v, const struct pki_profile *p, const char *file,
 		ret = finding(v, file, "no certificate-authority-data");
 		goto out;
 	}
-	if (load_ca(v, p, file, &ca) != 0)
-		goto out;
 	if (ca == NULL) {
 		ret = 0;
 		goto out;
@@ -483,7 +485,6 @@ out:
 	pki_x509info_free(&a);
 	pki_x509info_free(&b);
 	pki_cert_free(embedded);
-	pki_cert_free(ca);
 	return ret;
 }
 
@@ -511,11 +512,27 @@ out:
 	return ret;
 }
 
+/* A kubeconfig that embeds a client key is as secret as a key file. */
+static int
+check_kc_mode(struct vctx *v, const char *path)
+{
+	char q[PKI_QPATH_MAX];
+	struct stat st;
+
+	if (lstat(path, &st) != 0)
+		return 0; /* it was just read; a race is not this check's to report */
+	if ((st.st_mode & 077) == 0)
+		return 0;
+	pki_path_quote(path, q, sizeof(q));
+	return finding(v, path, "mode %04o lets group or others read the private key it "
+		"embeds; fix with: chmod 600 '%s'", (unsigned)(st.st_mode & 07777), q);
+}
+
 static int
 verify_kubeconfig(struct vctx *v, const struct pki_profile *p)
 {
 	struct pki_kubeconfig *kc = NULL;
-	struct pki_cert *cert = NULL;
+	struct pki_cert *cert = NULL, *ca = NULL;
 	struct pki_key *key = NULL;
 	const struct pki_buf *cd, *kd;
 	char *path = NULL;
@@ -534,7 +551,9 @@ verify_kubeconfig(struct vctx *v, const struct pki_profile *p)
 		ret = finding(v, path, "%s", e.msg);
 		goto out;
 	}
-	if (check_kc_ca(v, p, path, kc) != 0 || check_kc_server(v, p, path, kc) != 0)
+	/* the CA is loaded once: its absence is one finding, not one per check */
+	if (load_ca(v, p, path, &ca) != 0 || check_kc_ca(v, p, path, kc, ca) != 0 ||
+	    check_kc_server(v, p, path, kc) != 0)
 		goto out;
 	cd = pki_kubeconfig_client_cert_data(kc);
 	kd = pki_kubeconfig_client_key_data(kc);
@@ -549,12 +568,14 @@ verify_kubeconfig(struct vctx *v, const struct pki_profile *p)
 		ret = finding(v, path, "%s", e.msg);
 		goto out;
 	}
-	if (check_cert(v, p, path, cert, NULL) != 0)
+	if (check_cert(v, p, path, cert, ca, 0) != 0)
 		goto out;
 	if (kd == NULL || kd->len == 0) {
 		ret = finding(v, path, "no client-key-data");
 		goto out;
 	}
+	if (check_kc_mode(v, path) != 0)
+		goto out;
 	pki_err_clear(&e);
 	if (pki_key_parse(kd->data, kd->len, "client-key-data", &key, &e) != 0) {
 		ret = finding(v, path, "%s", e.msg);
@@ -564,6 +585,7 @@ verify_kubeconfig(struct vctx *v, const struct pki_profile *p)
 out:
 	pki_key_free(key);
 	pki_cert_free(cert);
+	pki_cert_free(ca);
 	pki_kubeconfig_free(kc);
 	free(path);
 	return ret;
@@ -578,6 +600,8 @@ pki_pkidir_verify(const struct pki_profile_set *set, const char *cert_dir,
 	int external_etcd = cfg != NULL && pki_kubeadm_external_etcd(cfg);
 	size_t i;
 
+	if (cfg != NULL && pki_kubeadm_require_cluster(cfg, err) != 0)
+		return -1;
 	if (v.roles == 0)
 		v.roles = PKI_ROLE_CONTROL_PLANE;
 	for (i = 0; i < pki_profile_set_count(set); i++) {
@@ -620,7 +644,9 @@ pki_pkidir_check_cert(const struct pki_profile_set *set, const char *cert_dir,
 {
 	struct vctx v = { set, cert_dir, NULL, cfg, now, 0, findings, err, 0 };
 
-	return check_cert(&v, p, file, cert, ca);
+	if (cfg != NULL && pki_kubeadm_require_cluster(cfg, err) != 0)
+		return -1;
+	return check_cert(&v, p, file, cert, ca, 1);
 }
 
 int

@@ -50,6 +50,8 @@ struct pki_request {
 	size_t n, cap;
 	struct pki_names notes;
 	struct pki_names not_requested; /* optional profiles left out */
+	struct pki_names init_requested; /* optional profiles asked for because this
+					  * node runs kubeadm init */
 	/* what asked for the key type ("--key-type", the configuration's
 	 * encryptionAlgorithm); empty when it is the certificate's */
 	char type_src[320];
@@ -91,6 +93,7 @@ pki_request_free(struct pki_request *r)
 		(void)close(r->staging_fd);
 	pki_names_free(&r->notes);
 	pki_names_free(&r->not_requested);
+	pki_names_free(&r->init_requested);
 	pki_names_free(&r->created);
 	free(r);
 }
@@ -675,6 +678,9 @@ check_opts(const struct pki_request_opts *o, struct pki_err *err)
 	if ((f & PKI_REQUEST_REUSE_KEY) && o->key_type != NULL)
 		return pki_err_set(err, PKI_E_USAGE,
 			"a key type cannot be chosen when the current keys are reused");
+	/* a JoinConfiguration alone would derive the wrong endpoint and SANs */
+	if (o->cfg != NULL && pki_kubeadm_require_cluster(o->cfg, err) != 0)
+		return -1;
 	return 0;
 }
 
@@ -860,13 +866,19 @@ pki_request_plan(const struct pki_request_opts *o, struct pki_request **out,
 
 		if (!wanted(o, role, p))
 			continue;
-		/* super-admin.conf exists only where kubeadm init ran: asked for by
-		 * name, or renewed where it is */
+		/* super-admin.conf exists only where kubeadm init ran (kubeadm
+		 * >= 1.29 init needs it): asked for on the init node (an
+		 * InitConfiguration), by name, or renewed where it is */
 		if (pki_profile_optional(p) && !(o->flags & PKI_REQUEST_RENEW) &&
 		    !only_has(o->only, pki_profile_name(p))) {
-			if (pki_names_add(&r->not_requested, pki_profile_name(p), err) != 0)
+			int init_node = o->cfg != NULL && role == PKI_ROLE_CONTROL_PLANE &&
+				pki_kubeadm_has_init_configuration(o->cfg);
+
+			if (pki_names_add(init_node ? &r->init_requested : &r->not_requested,
+				    pki_profile_name(p), err) != 0)
 				goto out;
-			continue;
+			if (!init_node)
+				continue;
 		}
 		if ((o->flags & PKI_REQUEST_REUSE_KEY) &&
 		    pki_profile_kind(p) == PKI_PROFILE_KUBECONFIG) {
@@ -978,6 +990,11 @@ pki_request_describe(const struct pki_request *r, const char *bundle_path,
 		if (it->ip.n > 0 && pki_buf_printf(out, err, "  IP SANs: %s\n", list) != 0)
 			return -1;
 	}
+	for (i = 0; i < r->init_requested.n; i++)
+		if (pki_buf_printf(out, err, "%s: requested: this node runs 'kubeadm init' (the "
+			    "configuration has an InitConfiguration), which needs it\n",
+			    r->init_requested.v[i]) != 0)
+			return -1;
 	for (i = 0; i < r->not_requested.n; i++)
 		if (pki_buf_printf(out, err, "%s: not requested: optional, kubeadm makes it only "
 			    "on the node where 'kubeadm init' runs (name it with --only to "

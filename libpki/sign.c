@@ -272,8 +272,8 @@ check_node(struct chk *c)
 
 	pki_text_sanitize(c->node, q, sizeof(q));
 	if (!pki_policy_profile_allowed(c->pol, pn) &&
-	    refuse(c, "profile '%s' is not allowed by policy '%s' (certificates)", pn,
-		    polname) != 0)
+	    refuse(c, "profile '%s' is not allowed by policy '%s': list it under "
+		    "'certificates:' to allow it", pn, polname) != 0)
 		goto out;
 	if (c->node[0] != '\0' && !pki_dns1123_subdomain(c->node, 0)) {
 		node_ok = 0;

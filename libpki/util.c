@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <gnutls/gnutls.h>
@@ -392,6 +393,58 @@ pki_hex_lower(const unsigned char *p, size_t n, char *out)
 		out[2 * i + 1] = digits[p[i] & 0xf];
 	}
 	out[2 * n] = '\0';
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+pki_fingerprint_parse(const char *s, unsigned char out[32], struct pki_err *err)
+{
+	char shown[96];
+	const char *p;
+	size_t n = 0;
+	int colons = -1;	/* -1: not known yet, 0: bare, 1: colon-separated */
+
+	memset(out, 0, 32);
+	pki_text_sanitize(s, shown, sizeof(shown));
+	p = s;
+	if (strncasecmp(p, "SHA256:", 7) == 0)
+		p += 7;
+	while (n < 32) {
+		int hi = hexval(p[0]), lo = hi < 0 ? -1 : hexval(p[1]);
+
+		if (hi < 0 || lo < 0)
+			goto bad;
+		out[n++] = (unsigned char)(hi << 4 | lo);
+		p += 2;
+		if (n == 32)
+			break;
+		if (colons < 0)
+			colons = *p == ':';
+		if (colons) {
+			if (*p != ':')
+				goto bad;
+			p++;
+		}
+	}
+	if (*p != '\0')
+		goto bad;
+	return 0;
+bad:
+	memset(out, 0, 32);
+	return pki_err_set(err, PKI_E_PARSE, "fingerprint '%s': not a SHA-256 fingerprint: "
+		"give SHA256: and 64 hex digits, 64 hex digits, or 32 colon-separated hex bytes",
+		shown);
 }
 
 static int

@@ -229,7 +229,8 @@ sign(const char *ca, const char *in, const char *out)
 	io.ca = &cao;
 	io.policy = pol;
 	io.now = NOW;
-	ck_assert_msg(pki_issue_bundle(&io, b, &sb, &refusals, &notes, &err) == 0, "%s", err.msg);
+	ck_assert_msg(pki_issue_bundle(&io, b, &sb, &refusals, &notes, &err) == 0, "%s (%s)",
+		err.msg, refusals.n ? refusals.v[0] : "");
 	ck_assert_int_eq(pki_bundle_write(sb, &text, &err), 0);
 	ck_assert_int_eq(pki_file_write(path, text.data, text.len, 0644, 0, &err), 0);
 	pki_buf_free(&text);
@@ -380,7 +381,7 @@ START_TEST(test_install_and_rerun)
 	run_init(&r, "node");
 	ck_assert_msg(run_install(&r, "s.yaml") == 0, "%s", r.err.msg);
 	ck_assert_uint_eq(r.refusals.n, 0);
-	ck_assert_uint_eq(r.report.n, 11);
+	ck_assert_uint_eq(r.report.n, 12); /* 7 pairs, 5 kubeconfigs */
 	ck_assert(has_line(&r.report, "installed '"));
 	ck_assert(has_line(&r.report, "/node/admin.conf' (user 'kubernetes-admin', cluster "
 				      "'kubernetes', server 'https://k8s.example.internal:6443')"));
@@ -398,7 +399,7 @@ START_TEST(test_install_and_rerun)
 	ck_assert_msg(run_install(&r, "s.yaml") == 0, "%s", r.err.msg);
 	tree_sum(r.dir, b);
 	ck_assert_mem_eq(a, b, 32);
-	ck_assert_uint_eq(r.report.n, 11);
+	ck_assert_uint_eq(r.report.n, 12); /* 7 pairs, 5 kubeconfigs */
 	ck_assert_int_eq(strncmp(r.report.v[0], "already installed '", 19), 0);
 	run_free(&r);
 }
@@ -453,6 +454,12 @@ static const struct {
 		"entry 'scheduler.conf': no staged key '", PKI_E_INVALID },
 	{ "node", "s.yaml", "chmod 644 node/pki/kpki-staging/kubelet.conf.key",
 		"entry 'kubelet.conf': key '", PKI_E_INVALID },
+	/* a CA file with the CA's key in it never reaches a kubeconfig */
+	{ "node", "s.yaml", "cat ../ca/ca.key >>node/pki/ca.crt",
+		"entry 'admin.conf': CA file '", PKI_E_INVALID },
+	{ "node", "s.yaml", "cat ../ca/ca.key >>node/pki/ca.crt",
+		"PRIVATE KEY' block: a CA file for a kubeconfig must hold certificates only",
+		PKI_E_INVALID },
 };
 
 START_TEST(test_hostile)
@@ -468,6 +475,8 @@ START_TEST(test_hostile)
 	ck_assert_int_eq(r.err.code, hostile[_i].code);
 	ck_assert_msg(has_line(&r.refusals, hostile[_i].want), "case %d: no refusal '%s' (%s)", _i,
 		hostile[_i].want, r.refusals.n ? r.refusals.v[0] : r.err.msg);
+	/* a refused run installed nothing and does not say it did */
+	ck_assert_msg(!has_line(&r.report, "installed '"), "case %d: report says installed", _i);
 	tree_sum(r.dir, b);
 	ck_assert_mem_eq(a, b, 32);
 	run_free(&r);
@@ -536,7 +545,31 @@ START_TEST(test_renewal_backup)
 	pki_request_free(req);
 	sign("ca", "r.yaml", "rs.yaml");
 	r.o.now = LATER + 60;
+	/* a backup directory the commit would refuse: the dry run says so */
+	sh("mkdir -m 755 '%s/node/tmp'", r.dir);
+	r.o.dry_run = 1;
+	ck_assert_int_eq(run_install(&r, "rs.yaml"), -1);
+	ck_assert_int_eq(r.err.code, PKI_E_INVALID);
+	ck_assert_uint_eq(r.refusals.n, 1);
+	ck_assert_msg(strstr(r.refusals.v[0], "the backup folder's directory: directory '") ==
+			      r.refusals.v[0] &&
+			      strstr(r.refusals.v[0], "/node/tmp': mode 0755, not 0700") != NULL,
+		"%s", r.refusals.v[0]);
+	r.o.dry_run = 0;
+	ck_assert_int_eq(run_install(&r, "rs.yaml"), -1);
+	ck_assert_uint_eq(r.refusals.n, 1);
+	sh("chmod 700 '%s/node/tmp'", r.dir);
+	/* a killed run's half-made backup is swept; ours is built aside, then named */
+	sh("mkdir -p '%s/node/tmp/.kpki-backup-2025-01-01-00-00-00.partial/pki/etcd' && "
+	   "echo x >'%s/node/tmp/.kpki-backup-2025-01-01-00-00-00.partial/pki/etcd/peer.key'",
+		r.dir, r.dir);
 	ck_assert_msg(run_install(&r, "rs.yaml") == 0, "%s", r.err.msg);
+	(void)snprintf(bk, sizeof(bk), "%s/node/tmp/.kpki-backup-2025-01-01-00-00-00.partial",
+		r.dir);
+	ck_assert_int_ne(lstat(bk, &st), 0);
+	(void)snprintf(bk, sizeof(bk), "%s/node/tmp/.kpki-backup-2026-01-01-01-01-00.partial",
+		r.dir);
+	ck_assert_int_ne(lstat(bk, &st), 0);
 	verify_clean(&r);
 	(void)snprintf(bk, sizeof(bk), "%s/node/tmp/kpki-backup-2026-01-01-01-01-00", r.dir);
 	ck_assert_int_eq(stat(bk, &st), 0);
@@ -587,7 +620,7 @@ START_TEST(test_half_swapped)
 	run_free(&r);
 
 	run_init(&r, "node");
-	sh("cd '%s/node/pki' && printf 'kpki-install-intent v1\\nid %%064d\\nunlink cert-dir "
+	sh("cd '%s/node/pki' && printf 'kpki-install-intent v2\\nid %%064d\\nunlink cert-dir "
 	   "ca.crt\\n' 0 > kpki-staging/kpki-install.intent", r.dir);
 	tree_sum(r.dir, a);
 	ck_assert_int_eq(run_install(&r, "s.yaml"), -1);

@@ -397,6 +397,44 @@ START_TEST(test_bad)
 }
 END_TEST
 
+/* Which documents a configuration had: a JoinConfiguration alone parses,
+ * but pki_kubeadm_require_cluster() refuses it, saying what to do. */
+static const struct {
+	const char *file;
+	int cluster, init;
+} docs_cases[] = {
+	{ "kubeadm/good/join-v1beta3.yaml", 0, 0 },
+	{ "kubeadm/good/init-minimal.yaml", 0, 1 },
+	{ "kubeadm/good/v1beta4-full.yaml", 1, 1 },
+	{ "request/good/join-cp.yaml", 1, 0 },
+};
+
+START_TEST(test_documents)
+{
+	struct pki_kubeadm *cfg = NULL;
+	struct pki_err err;
+	char want[4600];
+
+	pki_err_clear(&err);
+	ck_assert_msg(pki_kubeadm_load(test_data(docs_cases[_i].file), &cfg, &err) == 0, "%s",
+		err.msg);
+	ck_assert_int_eq(pki_kubeadm_has_cluster_configuration(cfg), docs_cases[_i].cluster);
+	ck_assert_int_eq(pki_kubeadm_has_init_configuration(cfg), docs_cases[_i].init);
+	if (docs_cases[_i].cluster) {
+		ck_assert_int_eq(pki_kubeadm_require_cluster(cfg, &err), 0);
+	} else {
+		(void)snprintf(want, sizeof(want), "kubeadm config '%s': no ClusterConfiguration: "
+			"a node joining a cluster needs the cluster's settings; append them (kubectl "
+			"-n kube-system get cm kubeadm-config -o jsonpath='{.data.ClusterConfiguration}') "
+			"as a second document", test_data(docs_cases[_i].file));
+		ck_assert_int_eq(pki_kubeadm_require_cluster(cfg, &err), -1);
+		ck_assert_int_eq(err.code, PKI_E_INVALID);
+		ck_assert_str_eq(err.msg, want);
+	}
+	pki_kubeadm_free(cfg);
+}
+END_TEST
+
 START_TEST(test_load)
 {
 	struct pki_kubeadm *cfg = NULL;
@@ -613,6 +651,7 @@ kubeadm_suite(void)
 	tcase_add_test(tc, test_cert_sans_lists);
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_load);
+	tcase_add_loop_test(tc, test_documents, 0, PKI_ARRAY_LEN(docs_cases));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("vars");

@@ -291,6 +291,10 @@ static const struct want want_etcd_sans[] = {
 		"pki/etcd/healthcheck-client.key" },
 	{ "admin.conf", "admin.conf", KD, "kubernetes-admin", { "kubeadm:cluster-admins", NULL },
 		{ NULL }, { NULL }, "pki/kpki-staging/admin.conf.key" },
+	/* an InitConfiguration: this node runs kubeadm init, which needs it */
+	{ "super-admin.conf", "super-admin.conf", KD, "kubernetes-super-admin",
+		{ "system:masters", NULL }, { NULL }, { NULL },
+		"pki/kpki-staging/super-admin.conf.key" },
 	{ "controller-manager.conf", "controller-manager.conf", KD,
 		"system:kube-controller-manager", { NULL }, { NULL }, { NULL },
 		"pki/kpki-staging/controller-manager.conf.key" },
@@ -298,13 +302,6 @@ static const struct want want_etcd_sans[] = {
 		{ NULL }, "pki/kpki-staging/scheduler.conf.key" },
 	{ "kubelet.conf", "kubelet.conf", KD, "system:node:cp-1", { "system:nodes", NULL },
 		{ NULL }, { NULL }, "pki/kpki-staging/kubelet.conf.key" },
-};
-
-/* optional: only where kubeadm init runs, only when named */
-static const struct want want_super_admin[] = {
-	{ "super-admin.conf", "super-admin.conf", KD, "kubernetes-super-admin",
-		{ "system:masters", NULL }, { NULL }, { NULL },
-		"pki/kpki-staging/super-admin.conf.key" },
 };
 
 START_TEST(test_control_plane)
@@ -328,8 +325,8 @@ START_TEST(test_control_plane)
 	read_file(e.bundle, &text);
 	ck_assert_ptr_null(memmem(text.data, text.len, "PRIVATE KEY", 11));
 	pki_buf_free(&text);
-	/* 11 keys, nothing else (no temporary files left) */
-	ck_assert_int_eq(count_files(e.cert_dir), 11);
+	/* 12 keys, nothing else (no temporary files left) */
+	ck_assert_int_eq(count_files(e.cert_dir), 12);
 	ck_assert_int_eq(count_files(e.kc_dir), 0);
 	pki_bundle_free(b);
 	env_free(&e);
@@ -354,14 +351,14 @@ START_TEST(test_worker)
 	env_init(&e, "request/good/worker.yaml");
 	e.o.role = PKI_ROLE_WORKER;
 	b = run(&e);
-	assert_bundle(&e, b, "worker-1", "kubernetes", want_worker, 1, "RSA");
+	assert_bundle(&e, b, "worker-1", "lab", want_worker, 1, "RSA");
 	pki_bundle_free(b);
 	/* the kubelet serving certificate only when named */
 	ck_assert_int_eq(pki_names_add(&only, "kubelet.conf", &err), 0);
 	ck_assert_int_eq(pki_names_add(&only, "kubelet", &err), 0);
 	e.o.only = &only;
 	b = run(&e);
-	assert_bundle(&e, b, "worker-1", "kubernetes", want_worker, 2, "RSA");
+	assert_bundle(&e, b, "worker-1", "lab", want_worker, 2, "RSA");
 	pki_bundle_free(b);
 	pki_names_free(&only);
 	env_free(&e);
@@ -403,7 +400,7 @@ START_TEST(test_second_run)
 	snapshot(&e, want_etcd_sans, PKI_ARRAY_LEN(want_etcd_sans), &after);
 	ck_assert_uint_eq(before.len, after.len);
 	ck_assert_mem_eq(before.data, after.data, before.len);
-	ck_assert_int_eq(count_files(e.cert_dir), 11);
+	ck_assert_int_eq(count_files(e.cert_dir), 12);
 	pki_bundle_free(b);
 	pki_buf_free(&before);
 	pki_buf_free(&after);
@@ -415,8 +412,8 @@ END_TEST
 START_TEST(test_external_etcd)
 {
 	static const char *const names[] = { "apiserver", "apiserver-kubelet-client",
-		"front-proxy-client", "admin.conf", "controller-manager.conf", "scheduler.conf",
-		"kubelet.conf" };
+		"front-proxy-client", "admin.conf", "super-admin.conf", "controller-manager.conf",
+		"scheduler.conf", "kubelet.conf" };
 	static const char *const dns[] = { "ext-1", "kubernetes", "kubernetes.default",
 		"kubernetes.default.svc", "kubernetes.default.svc.cluster.local", NULL };
 	/* the first subnet is IPv6: its first address is the service VIP */
@@ -848,7 +845,8 @@ START_TEST(test_renew_sans)
 }
 END_TEST
 
-/* super-admin.conf only where kubeadm init runs: asked for by name, and the
+/* super-admin.conf where kubeadm init runs (an InitConfiguration), and the
+ * plan says why; on a joining control-plane node only when named, and the
  * plan says it was left out. */
 START_TEST(test_optional)
 {
@@ -858,6 +856,7 @@ START_TEST(test_optional)
 	struct pki_bundle *b;
 	struct pki_err err;
 	struct env e;
+	size_t i;
 
 	pki_err_clear(&err);
 	env_init(&e, "request/good/v1beta4-etcd-sans.yaml");
@@ -865,17 +864,67 @@ START_TEST(test_optional)
 	ck_assert_uint_eq(pki_request_count(r), PKI_ARRAY_LEN(want_etcd_sans));
 	ck_assert_int_eq(pki_request_describe(r, "-", &plan, &err), 0);
 	ck_assert_ptr_nonnull(strstr((const char *)plan.data,
+		"\nsuper-admin.conf: requested: this node runs 'kubeadm init' (the configuration "
+		"has an InitConfiguration), which needs it\nbundle: standard output\n"));
+	ck_assert_ptr_null(strstr((const char *)plan.data, "not requested"));
+	pki_buf_free(&plan);
+	pki_request_free(r);
+	r = NULL;
+	env_free(&e);
+
+	/* a JoinConfiguration node: never by default */
+	env_init(&e, "request/good/join-cp.yaml");
+	ck_assert_msg(pki_request_plan(&e.o, &r, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(pki_request_count(r), PKI_ARRAY_LEN(want_etcd_sans) - 1);
+	ck_assert_int_eq(pki_request_describe(r, "-", &plan, &err), 0);
+	ck_assert_ptr_nonnull(strstr((const char *)plan.data,
+		"profile set 'kubeadm-v1.29', cluster 'lab', node 'cp-2'\n"));
+	ck_assert_ptr_nonnull(strstr((const char *)plan.data,
 		"\nsuper-admin.conf: not requested: optional, kubeadm makes it only on the node "
 		"where 'kubeadm init' runs (name it with --only to request it)\nbundle: "
 		"standard output\n"));
+	ck_assert_ptr_null(strstr((const char *)plan.data, "requested: this node runs"));
 	pki_buf_free(&plan);
 	pki_request_free(r);
+	b = run(&e);
+	ck_assert_str_eq(pki_bundle_cluster(b), "lab");
+	for (i = 0; i < pki_bundle_count(b); i++)
+		ck_assert_str_ne(pki_bundle_entry_name(pki_bundle_at(b, i)), "super-admin.conf");
+	pki_bundle_free(b);
+	/* ... and asked for by name */
 	ck_assert_int_eq(pki_names_add(&only, "super-admin.conf", &err), 0);
 	e.o.only = &only;
 	b = run(&e);
-	assert_bundle(&e, b, "cp-1", "prod", want_super_admin, 1, "ECDSA");
+	ck_assert_uint_eq(pki_bundle_count(b), 1);
+	ck_assert_str_eq(pki_bundle_entry_name(pki_bundle_at(b, 0)), "super-admin.conf");
 	pki_bundle_free(b);
 	pki_names_free(&only);
+	env_free(&e);
+}
+END_TEST
+
+/* A JoinConfiguration alone lacks the cluster's settings (endpoint,
+ * certSANs, clusterName): refused, saying how to add them, nothing written. */
+START_TEST(test_join_only)
+{
+	struct pki_request *r = (struct pki_request *)&r;
+	struct pki_err err;
+	struct env e;
+	char want[5000];
+
+	pki_err_clear(&err);
+	env_init(&e, "request/bad/join-only.yaml");
+	(void)snprintf(want, sizeof(want),
+		"kubeadm config '%s': no ClusterConfiguration: a node joining a cluster needs the "
+		"cluster's settings; append them (kubectl -n kube-system get cm kubeadm-config "
+		"-o jsonpath='{.data.ClusterConfiguration}') as a second document",
+		test_data("request/bad/join-only.yaml"));
+	e.o.role = PKI_ROLE_WORKER;
+	ck_assert_int_eq(pki_request_plan(&e.o, &r, &err), -1);
+	ck_assert_ptr_null(r);
+	ck_assert_int_eq(err.code, PKI_E_INVALID);
+	ck_assert_str_eq(err.msg, want);
+	ck_assert_int_eq(count_files(e.root), 0);
 	env_free(&e);
 }
 END_TEST
@@ -1057,7 +1106,7 @@ END_TEST
 START_TEST(test_describe)
 {
 	static const char want[] =
-		"profile set 'kubeadm-v1.29', cluster 'kubernetes', node 'worker-1'\n"
+		"profile set 'kubeadm-v1.29', cluster 'lab', node 'worker-1'\n"
 		"kubelet.conf:\n"
 		"  key: '%s/pki/kpki-staging/kubelet.conf.key' (new key, staged, ecdsa-p384)\n"
 		"  subject: CN 'system:node:worker-1', O 'system:nodes'\n"
@@ -1120,6 +1169,7 @@ request_suite(void)
 	tcase_add_loop_test(tc, test_staging_dir, 0, 3);
 	tcase_add_test(tc, test_renew_sans);
 	tcase_add_test(tc, test_optional);
+	tcase_add_test(tc, test_join_only);
 	tcase_add_test(tc, test_file_helpers);
 	suite_add_tcase(s, tc);
 	return s;

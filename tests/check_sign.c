@@ -14,6 +14,7 @@
 #include <check.h>
 
 #include <pki/ca.h>
+#include <pki/file.h>
 #include <pki/policy.h>
 #include <pki/sign.h>
 
@@ -158,15 +159,15 @@ static const struct {
 } hostile[] = {
 	/* the policy's certificates: super-admin.conf only where listed */
 	{ .csr = "good/super-admin.conf.csr", .profile = "super-admin.conf", .node = "", .strict = 1,
-		.refusals = { "profile 'super-admin.conf' is not allowed by policy 'test-strict' "
-			      "(certificates)" } },
+		.refusals = { "profile 'super-admin.conf' is not allowed by policy 'test-strict': "
+			      "list it under 'certificates:' to allow it" } },
 	{ .csr = "good/super-admin.conf.csr", .profile = "super-admin.conf", .node = "cp-1",
 		.strict = 1,
-		.refusals = { "profile 'super-admin.conf' is not allowed by policy 'test-strict' "
-			      "(certificates)" } },
+		.refusals = { "profile 'super-admin.conf' is not allowed by policy 'test-strict': "
+			      "list it under 'certificates:' to allow it" } },
 	{ .csr = "good/kubelet.csr", .profile = "kubelet", .node = "cp-1", .strict = 1,
-		.refusals = { "profile 'kubelet' is not allowed by policy 'test-strict' "
-			      "(certificates)" } },
+		.refusals = { "profile 'kubelet' is not allowed by policy 'test-strict': "
+			      "list it under 'certificates:' to allow it" } },
 	/* a worker gets the worker profiles only */
 	{ .csr = "good/admin.conf-worker-1.csr", .profile = "admin.conf", .node = "worker-1",
 		.refusals = { "profile 'admin.conf' is not for workers, and policy 'test-1' lists "
@@ -968,6 +969,59 @@ START_TEST(test_mutations)
 }
 END_TEST
 
+/* Fingerprints as the tools take them: SHA256:<hex>, bare hex, openssl's
+ * colon form, any case; anything else refused. */
+#define FP_HEX "f8f00765629e02eb25df7414e3333aa4ad5dca514c69225df7b183b782cb68ea"
+#define FP_COLON "F8:F0:07:65:62:9E:02:EB:25:DF:74:14:E3:33:3A:A4:AD:5D:CA:51:4C:69:22:5D:" \
+	"F7:B1:83:B7:82:CB:68:EA"
+static const struct {
+	const char *in;
+	int ok;
+} fps[] = {
+	{ "SHA256:" FP_HEX, 1 },
+	{ "sha256:" FP_HEX, 1 },
+	{ FP_HEX, 1 },
+	{ FP_COLON, 1 },
+	{ "SHA256:" FP_COLON, 1 },
+	{ "", 0 },
+	{ "SHA256:", 0 },
+	{ "SHA256:" FP_HEX "00", 0 },				/* too long */
+	{ "SHA256:f8f00765629e02eb25df7414e3333aa4ad5dca514c69225df7b183b782cb68e", 0 },
+	{ "SHA256:g8f00765629e02eb25df7414e3333aa4ad5dca514c69225df7b183b782cb68ea", 0 },
+	{ "SHA1:" FP_HEX, 0 },
+	{ "F8:F0:07:65:62:9E:02:EB:25:DF:74:14:E3:33:3A:A4:AD:5D:CA:51:4C:69:22:5D:F7:B1:83:B7:82:CB:68EA",
+		0 },							/* colon missing */
+	{ FP_COLON ":", 0 },
+	{ " " FP_HEX, 0 },
+	{ "SHA256:f8f0\n", 0 },
+};
+
+START_TEST(test_fingerprint_parse)
+{
+	static const unsigned char want[32] = { 0xf8, 0xf0, 0x07, 0x65, 0x62, 0x9e, 0x02, 0xeb,
+		0x25, 0xdf, 0x74, 0x14, 0xe3, 0x33, 0x3a, 0xa4, 0xad, 0x5d, 0xca, 0x51, 0x4c, 0x69,
+		0x22, 0x5d, 0xf7, 0xb1, 0x83, 0xb7, 0x82, 0xcb, 0x68, 0xea };
+	static const unsigned char zero[32] = { 0 };
+	unsigned char out[32];
+	struct pki_err err;
+
+	pki_err_clear(&err);
+	memset(out, 0xaa, sizeof(out));
+	if (fps[_i].ok) {
+		ck_assert_msg(pki_fingerprint_parse(fps[_i].in, out, &err) == 0, "%s", err.msg);
+		ck_assert_mem_eq(out, want, sizeof(want));
+	} else {
+		ck_assert_int_eq(pki_fingerprint_parse(fps[_i].in, out, &err), -1);
+		ck_assert_int_eq(err.code, PKI_E_PARSE);
+		ck_assert_msg(strncmp(err.msg, "fingerprint '", 13) == 0, "%s", err.msg);
+		ck_assert_ptr_nonnull(strstr(err.msg, "': not a SHA-256 fingerprint: give SHA256: and "
+			"64 hex digits, 64 hex digits, or 32 colon-separated hex bytes"));
+		ck_assert_ptr_null(strchr(err.msg, '\n'));
+		ck_assert_mem_eq(out, zero, sizeof(zero));
+	}
+}
+END_TEST
+
 static Suite *
 sign_suite(void)
 {
@@ -989,6 +1043,7 @@ sign_suite(void)
 	tcase_add_test(tc, test_issue_ca_true);
 	tcase_add_test(tc, test_issue_ed25519);
 	tcase_add_test(tc, test_mutations);
+	tcase_add_loop_test(tc, test_fingerprint_parse, 0, (int)PKI_ARRAY_LEN(fps));
 	suite_add_tcase(s, tc);
 	return s;
 }

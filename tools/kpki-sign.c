@@ -30,6 +30,41 @@ struct opts {
 	int init, csr_only, dry_run, version;
 };
 
+/* Each CA certificate's SHA-256 fingerprint, for the CA team to read out
+ * to the nodes (kpki-kubeconfig --expect-ca-fingerprint). */
+static int
+print_ca_fingerprints(const struct pki_ca_opts *cao, struct pki_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < pki_profile_set_count(cao->set); i++) {
+		const struct pki_profile *p = pki_profile_set_at(cao->set, i);
+		struct pki_x509info info = { 0 };
+		struct pki_cert *cert = NULL;
+		char rel[4096], *path = NULL, hex[65];
+		size_t j;
+		int r = -1;
+
+		if (pki_profile_kind(p) != PKI_PROFILE_CA)
+			continue;
+		if (snprintf(rel, sizeof(rel), "%s.crt", pki_profile_path(p)) < (int)sizeof(rel) &&
+		    pki_path_join(&path, cao->ca_dir, rel, err) == 0 &&
+		    pki_cert_load(path, &cert, err) == 0 && pki_cert_info(cert, &info, err) == 0) {
+			for (j = 0; j < sizeof(info.sha256); j++)
+				(void)snprintf(hex + 2 * j, 3, "%02x", info.sha256[j]);
+			fprintf(stderr, PROG ": CA '%s' fingerprint SHA256:%s\n", pki_profile_name(p),
+				hex);
+			r = 0;
+		}
+		pki_x509info_free(&info);
+		pki_cert_free(cert);
+		free(path);
+		if (r != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* --init, with or without --csr-only: the CAs themselves. */
 static int
 run_init(const struct opts *o, const struct pki_ca_opts *cao, time_t now)
@@ -52,6 +87,8 @@ run_init(const struct opts *o, const struct pki_ca_opts *cao, time_t now)
 			  pki_ca_init(cao, type, validity, now, &written, &err);
 	print_lines("wrote ", &written);
 	pki_names_free(&written);
+	if (r == 0 && !o->csr_only)
+		r = print_ca_fingerprints(cao, &err);
 	return r == 0 ? EXIT_SUCCESS : fail(&err);
 }
 
@@ -204,6 +241,14 @@ check_opts(const struct opts *o)
 		return "--profile and --node go with --csr";
 	if (!o->bundle && o->expect_fp)
 		return "--expect-fingerprint goes with --bundle";
+	if (o->expect_fp) {
+		unsigned char md[32];
+		struct pki_err err;
+
+		if (pki_fingerprint_parse(o->expect_fp, md, &err) != 0)
+			return "--expect-fingerprint takes SHA256: and 64 hex digits, 64 hex "
+			       "digits, or colon-separated hex bytes";
+	}
 	if (o->dry_run && !(o->bundle || o->csr))
 		return "--dry-run goes with --bundle or --csr";
 	if (o->out && !(o->bundle || o->csr))

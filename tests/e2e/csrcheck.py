@@ -97,12 +97,13 @@ CASES = {
     "external-etcd": (control_plane("ext-1", apiserver_dns("ext-1"),
                                     {"fd00:10:96::1", "10.0.0.20"}, None, etcd=False),
                       "kubernetes", "ext-1", None),
+    # a joining worker, its configuration carrying the cluster's (clusterName: lab)
     "worker": ({"kubelet.conf": ("system:node:worker-1", ["system:nodes"], set(), set())},
-               "kubernetes", "worker-1", None),
+               "lab", "worker-1", None),
     "worker-serving": ({
         "kubelet.conf": ("system:node:worker-1", ["system:nodes"], set(), set()),
         "kubelet": ("system:node:worker-1", ["system:nodes"], {"worker-1"}, set()),
-    }, "kubernetes", "worker-1", None),
+    }, "lab", "worker-1", None),
 }
 
 

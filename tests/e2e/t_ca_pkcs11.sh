@@ -90,7 +90,7 @@ openssl verify -CAfile pki/ca.crt -purpose sslserver certs/apiserver.crt >/dev/n
 	die "apiserver.crt does not chain to the token CA"
 openssl verify -CAfile pki/etcd/ca.crt -purpose sslclient certs/apiserver-etcd-client.crt \
 	>/dev/null || die "apiserver-etcd-client.crt does not chain to the token etcd CA"
-[ "$(wc -l <pki/kpki-ledger/index.txt)" -eq 11 ] || die "token issuances not in the ledger"
+[ "$(wc -l <pki/kpki-ledger/index.txt)" -eq 12 ] || die "token issuances not in the ledger"
 # without a PIN nothing is signed
 expect_status 2 kpki-sign --ca-dir pki --ca-key 'pkcs11:token=kpki' \
 	--policy "$top/examples/policy.yaml" --bundle node.bundle --out signed2

@@ -23,10 +23,10 @@ for mask in 077 000; do
 		--bundle b.yaml) >out 2>err || { cat err >&2; die "kpki-csr (umask $mask)"; }
 	[ ! -s out ] || die "standard output is for the bundle only"
 	expect_grep "kpki-csr: bundle fingerprint SHA256:" err
-	expect_grep "super-admin.conf: not requested: optional" err
-	$CHECK b.yaml example
+	expect_grep "super-admin.conf: requested: this node runs 'kubeadm init'" err
+	$CHECK b.yaml example init
 	keys=$(find n/pki -name '*.key' | wc -l)
-	[ "$keys" -eq 11 ] || die "11 keys expected, found $keys"
+	[ "$keys" -eq 12 ] || die "12 keys expected, found $keys"
 	for k in $(find n/pki -name '*.key'); do
 		[ "$(stat -c %a "$k")" = 600 ] || die "$k: mode $(stat -c %a "$k") (umask $mask)"
 		no_key_in "$k" b.yaml
@@ -47,7 +47,7 @@ expect_status 0 kpki-csr --config "$EX" --cert-dir n/pki --kubeconfig-dir n --bu
 expect_grep "pending request" err
 (cd n/pki && find . -name '*.key' -exec sha256sum {} + | sort) >after
 same_file before after
-$CHECK b.yaml example
+$CHECK b.yaml example init
 mv b.yaml b2.yaml
 mv b1.yaml b.yaml
 # the same keys: the same public keys in the requests

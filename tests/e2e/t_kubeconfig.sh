@@ -109,6 +109,7 @@ expect_status 2 kpki-kubeconfig --signed s.yaml --cert-dir first/pki --kubeconfi
 expect_status 3 kpki-kubeconfig --signed s.yaml --cert-dir first/pki --kubeconfig-dir first \
 	--config "$cfg" --trust-bundle-ca --expect-ca-fingerprint $bad
 expect_grep "not among the fingerprints given with --expect-ca-fingerprint" err
+grep -q "installed '" err && die "a refused install says it installed something"
 [ "$(tree_sum first)" = "$before" ] || die "a refused install changed the tree"
 # without the flag the missing CA is refused, with its remedy
 expect_status 3 kpki-kubeconfig --signed s.yaml --cert-dir first/pki --kubeconfig-dir first \
@@ -120,9 +121,11 @@ set -- $fps
 expect_status 3 kpki-kubeconfig --signed s.yaml --cert-dir first/pki --kubeconfig-dir first \
 	--config "$cfg" --trust-bundle-ca --expect-ca-fingerprint "$1" --expect-ca-fingerprint "$2"
 [ "$(tree_sum first)" = "$before" ] || die "a refused install changed the tree"
+# kpki-inspect's colon form and bare hex are taken too
+fp2=$(echo "${2#SHA256:}" | sed 's/../&:/g; s/:$//')
 expect_status 0 kpki-kubeconfig --signed s.yaml --cert-dir first/pki --kubeconfig-dir first \
 	--config "$cfg" --trust-bundle-ca --expect-ca-fingerprint "$1" \
-	--expect-ca-fingerprint "$2" --expect-ca-fingerprint "$3"
+	--expect-ca-fingerprint "$fp2" --expect-ca-fingerprint "${3#SHA256:}"
 cmp -s ca/ca.crt first/pki/ca.crt && cmp -s ca/etcd/ca.crt first/pki/etcd/ca.crt &&
 	cmp -s ca/front-proxy-ca.crt first/pki/front-proxy-ca.crt || die "CAs not installed"
 [ ! -e first/pki/ca.key ] || die "a CA key appeared"
@@ -178,5 +181,33 @@ expect_status 3 kpki-kubeconfig --cert first/pki/etcd/peer.crt --key first/pki/e
 	--ca first/pki/ca.crt --server https://127.0.0.1:6443
 expect_grep "not issued by the CA" err
 expect_status 2 kpki-kubeconfig --cert first/pki/etcd/peer.crt --key first/pki/etcd/peer.key
+# a CA file that holds the CA's key too is refused; the CA data is the
+# certificate exported again, never the file's other text
+cat ca/ca.crt ca/ca.key >cakey.pem
+expect_status 3 kpki-kubeconfig --cert first/pki/apiserver-kubelet-client.crt \
+	--key first/pki/apiserver-kubelet-client.key --ca cakey.pem --server https://127.0.0.1:6443
+expect_grep "PRIVATE KEY' block: a CA file for a kubeconfig must hold certificates only" err
+[ ! -s out ] || die "a kubeconfig was written though the CA file holds a key"
+{ echo "subject=CN = kubernetes"; cat ca/ca.crt; } >cajunk.pem
+expect_status 0 kpki-kubeconfig --cert first/pki/apiserver-kubelet-client.crt \
+	--key first/pki/apiserver-kubelet-client.key --ca cajunk.pem --server https://127.0.0.1:6443
+/usr/bin/python3 - <<'PY' || die "the CA data is not the certificate alone"
+import base64, yaml
+kc = yaml.safe_load(open("out"))
+c = kc["clusters"][0]["cluster"]
+assert base64.b64decode(c["certificate-authority-data"]).decode() == open("ca/ca.crt").read()
+PY
+# the installer refuses such a CA file as well, and writes nothing
+cp -a fresh keyed
+mkdir -p keyed/pki/etcd
+cat ca/ca.crt ca/ca.key >keyed/pki/ca.crt
+cp ca/front-proxy-ca.crt keyed/pki/
+cp ca/etcd/ca.crt keyed/pki/etcd/
+before=$(tree_sum keyed)
+expect_status 3 kpki-kubeconfig --signed s.yaml --cert-dir keyed/pki --kubeconfig-dir keyed \
+	--config "$cfg"
+expect_grep "a CA file for a kubeconfig must hold certificates only" err
+grep -q "installed '" err && die "a refused install says it installed something"
+[ "$(tree_sum keyed)" = "$before" ] || die "a refused install changed the tree"
 expect_status 2 kpki-kubeconfig --signed s.yaml --cert-dir x --kubeconfig-dir y --embed=maybe
 expect_status 2 kpki-kubeconfig --signed s.yaml --cert-dir x --kubeconfig-dir y --user u

@@ -27,10 +27,12 @@ kpki-csr --renew --cert-dir m/node/pki --kubeconfig-dir m/node --bundle r.yaml 2
 kpki-sign --ca-dir ca --policy "$pol" --bundle r.yaml --out rs.yaml 2>/dev/null || die "sign r"
 install="--signed rs.yaml --cert-dir m/node/pki --kubeconfig-dir m/node"
 
-# read-only: refused before anything is written
+# read-only: refused by the plan (a dry run sees it too), nothing is written
 before=$(tree_sum m/node)
 mount -o remount,ro m || die "remount ro"
-expect_status 1 kpki-kubeconfig $install
+expect_status 3 kpki-kubeconfig $install --dry-run
+expect_grep "refused: the backup folder's directory: directory 'm/node': cannot create in it: Read-only file system" err
+expect_status 3 kpki-kubeconfig $install
 expect_grep "Read-only file system" err
 mount -o remount,rw m || die "remount rw"
 [ "$(tree_sum m/node)" = "$before" ] || die "read-only: the tree changed"

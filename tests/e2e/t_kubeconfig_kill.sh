@@ -34,6 +34,13 @@ if after:
     assert not intent, "intent file left"
     assert not os.path.exists("node/pki/kpki-staging"), "staging left"
     assert not glob.glob("node/**/.*.kpki-new", recursive=True), "pending files left"
+    assert not glob.glob("node/**/..*.kpki-new.tmp-*", recursive=True), "temporaries left"
+    assert not glob.glob("node/tmp/.kpki-backup-*.partial"), "partial backups left"
+# a backup under its final name is whole: the old pairs, byte for byte
+for bk in glob.glob("node/tmp/kpki-backup-*"):
+    for f in ("pki/apiserver.crt", "pki/apiserver.key", "admin.conf"):
+        assert open(os.path.join(bk, f), "rb").read() == \
+            open(os.path.join("pristine", f), "rb").read(), bk + ": " + f + " incomplete"
 def pub(pem):
     return x509.load_pem_x509_certificate(pem).public_key().public_bytes(
         s.Encoding.DER, s.PublicFormat.SubjectPublicKeyInfo)
@@ -102,19 +109,30 @@ p.send_signal(signal.SIGKILL)
 p.wait()
 PY
 	fi
-	[ -e node/pki/kpki-staging/kpki-install.intent ] && mid=$((mid + 1))
 	check during
+	if [ -e node/pki/kpki-staging/kpki-install.intent ]; then
+		mid=$((mid + 1))
+		# a rerun with another kubeconfig dir (a copy) carries out nothing
+		rm -rf elsewhere
+		cp -a node elsewhere
+		before=$(tree_sum node)
+		expect_status 1 kpki-kubeconfig --signed rs.yaml --cert-dir node/pki \
+			--kubeconfig-dir elsewhere
+		expect_grep "is not the kubeconfig-dir the interrupted install used" err
+		[ "$(tree_sum node)" = "$before" ] || die "round $round: a wrong-dir rerun changed the tree"
+	fi
 	expect_status 0 kpki-kubeconfig $install
 	check after
 done
 echo "$mid of $round kills landed while the intent file was there"
+[ $mid -gt 0 ] || die "no kill landed mid-swap: the test did not test the replay"
 expect_status 0 kpki-inspect --verify --config "$cfg" --cert-dir node/pki --kubeconfig-dir node
 
 # an intent file of another bundle is not carried out
 rm -rf node
 cp -a pristine node
 mkdir -p node/pki/kpki-staging
-printf 'kpki-install-intent v1\nid %064d\nrename staging apiserver.key cert-dir apiserver.key\n' 0 \
+printf 'kpki-install-intent v2\nid %064d\nrename staging apiserver.key cert-dir apiserver.key\n' 0 \
 	>node/pki/kpki-staging/kpki-install.intent
 before=$(tree_sum node)
 expect_status 1 kpki-kubeconfig $install

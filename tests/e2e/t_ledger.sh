@@ -197,7 +197,7 @@ head -c "$(wc -c <idx.before)" "$idx" | cmp -s - idx.before || {
 	die "index.txt lines changed"
 }
 [ "$(grep -c "	$s1	" "$idx")" -eq 1 ] || die "c1 not once in index.txt"
-[ "$(wc -l <"$idx")" -eq $(($(wc -l <idx.before) + 12)) ] || die "index.txt line count"
+[ "$(wc -l <"$idx")" -eq $(($(wc -l <idx.before) + 13)) ] || die "index.txt line count"
 # openssl's own index.txt.old is not kpki's to touch; kpki sets nothing aside
 cmp -s ossl.old "$idx.old" || die "index.txt.old changed"
 [ -z "$(ls sca/kpki-ledger | grep 'index.txt.old.')" ] || die "a file set aside"

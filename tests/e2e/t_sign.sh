@@ -9,6 +9,12 @@ for f in ca front-proxy-ca etcd/ca; do
 	[ "$(stat -c %a ca/$f.key)" = 600 ] || die "$f.key mode"
 	[ "$(stat -c %a ca/$f.crt)" = 644 ] || die "$f.crt mode"
 done
+# each CA's fingerprint, as openssl computes it, for the CA team to read out
+for spec in ca:ca etcd-ca:etcd/ca front-proxy-ca:front-proxy-ca; do
+	want=$(openssl x509 -in "ca/${spec#*:}.crt" -noout -fingerprint -sha256 |
+		sed 's/.*=//; s/://g' | tr A-F a-f)
+	expect_grep "kpki-sign: CA '${spec%%:*}' fingerprint SHA256:$want" err
+done
 openssl x509 -in ca/ca.crt -noout -text >ca.txt
 expect_grep "CA:TRUE" ca.txt
 expect_grep "Certificate Sign" ca.txt
@@ -32,7 +38,14 @@ expect_status 1 kpki-sign $pol --bundle node.bundle --out signed \
 expect_grep "fingerprint" err
 [ ! -e signed ] || die "output written despite the fingerprint"
 expect_status 0 kpki-sign $pol --bundle node.bundle --dry-run
-expect_grep "all 11 entries would be signed" err
+expect_grep "all 12 entries would be signed" err
+# the fingerprint in any form the tools print: bare hex, openssl's colons
+hex=${fp#SHA256:}
+expect_status 0 kpki-sign $pol --bundle node.bundle --dry-run --expect-fingerprint "$hex"
+colons=$(echo "$hex" | tr a-f A-F | sed 's/../&:/g; s/:$//')
+expect_status 0 kpki-sign $pol --bundle node.bundle --dry-run --expect-fingerprint "$colons"
+expect_status 2 kpki-sign $pol --bundle node.bundle --dry-run --expect-fingerprint "SHA256:${hex%?}"
+expect_grep "expect-fingerprint takes SHA256: and 64 hex digits" err
 [ ! -e ca/kpki-ledger ] || die "dry run touched the ledger"
 
 # a dry run loads every CA it would sign with and reads the ledger: an empty
@@ -61,11 +74,11 @@ expect_status 1 kpki-sign --ca-dir loose-ca --policy "$top/examples/policy.yaml"
 expect_grep "journal.jsonl" err
 
 expect_status 0 kpki-sign $pol --bundle node.bundle --out signed --expect-fingerprint "$fp"
-expect_grep "signed 11 certificates of bundle $fp" err
+expect_grep "signed 12 certificates of bundle $fp" err
 
 # usages exactly as kubeadm's, by python3-cryptography
 /usr/bin/python3 "$E2E/signcheck.py" signed certs >check.out || die "usages: $(cat check.out)"
-[ "$(grep -c ' ok$' check.out)" -eq 11 ] || die "not every certificate checked"
+[ "$(grep -c ' ok$' check.out)" -eq 12 ] || die "not every certificate checked"
 
 # openssl verifies each with the purpose its profile demands
 chain() { # the CA a profile chains to
@@ -96,8 +109,8 @@ for crt in certs/*.crt; do
 done
 
 # the ledger has them all, in openssl's index.txt form too
-[ "$(wc -l <ca/kpki-ledger/index.txt)" -eq 11 ] || die "index.txt"
-[ "$(wc -l <ca/kpki-ledger/journal.jsonl)" -eq 11 ] || die "journal"
+[ "$(wc -l <ca/kpki-ledger/index.txt)" -eq 12 ] || die "index.txt"
+[ "$(wc -l <ca/kpki-ledger/journal.jsonl)" -eq 12 ] || die "journal"
 for crt in certs/apiserver.crt certs/admin.conf.crt; do
 	s=$(openssl x509 -in "$crt" -noout -serial | sed 's/.*=//')
 	grep -q "	$s	unknown	" ca/kpki-ledger/index.txt || die "$crt serial $s not in index.txt"
@@ -131,7 +144,7 @@ openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout user
 kpki-sign $pol --profile admin.conf --csr - <user.csr >user.crt 2>sign.err ||
 	die "single CSR: $(cat sign.err)"
 openssl verify -CAfile ca/ca.crt -purpose sslclient user.crt >/dev/null || die "user.crt"
-[ "$(wc -l <ca/kpki-ledger/index.txt)" -eq 12 ] || die "single CSR not in the ledger"
+[ "$(wc -l <ca/kpki-ledger/index.txt)" -eq 13 ] || die "single CSR not in the ledger"
 cat user.csr user.csr >two.csr
 expect_status 1 kpki-sign $pol --profile admin.conf --csr two.csr
 expect_grep "exactly one CSR" err
@@ -177,15 +190,16 @@ bad/truncated.der|front-proxy-client|cp-1|1|certificate request
 CASES
 [ "$(tree_sum ca)" = "$before" ] || die "a refused CSR changed the CA directory"
 
-# ---- the policy's certificates: super-admin.conf is not in the example
+# ---- the policy's certificates: super-admin.conf is not in the strict test
 # policy, so neither a single CSR nor a bundle gets it (O=system:masters)
-expect_status 3 kpki-sign $pol --profile super-admin.conf --csr "$data/good/super-admin.conf.csr"
-expect_grep "refused: profile 'super-admin.conf': profile 'super-admin.conf' is not allowed by policy 'example' (certificates)" err
+spol="--ca-dir ca --policy $data/policy-strict.yaml"
+expect_status 3 kpki-sign $spol --profile super-admin.conf --csr "$data/good/super-admin.conf.csr"
+expect_grep "refused: profile 'super-admin.conf': profile 'super-admin.conf' is not allowed by policy 'test-strict': list it under 'certificates:' to allow it" err
 [ ! -s out ] || die "super-admin.conf was signed"
 kpki-csr --config "$top/examples/kubeadm.yaml" --cert-dir node2/pki --kubeconfig-dir node2 \
 	--only super-admin.conf --bundle super.bundle 2>csr2.err || die "kpki-csr: $(cat csr2.err)"
-expect_status 3 kpki-sign $pol --bundle super.bundle --out super.signed
-expect_grep "refused: entry 'super-admin.conf': profile 'super-admin.conf' is not allowed by policy 'example' (certificates)" err
+expect_status 3 kpki-sign $spol --bundle super.bundle --out super.signed
+expect_grep "refused: entry 'super-admin.conf': profile 'super-admin.conf' is not allowed by policy 'test-strict': list it under 'certificates:' to allow it" err
 [ ! -e super.signed ] || die "a super-admin.conf bundle was signed"
 [ "$(tree_sum ca)" = "$before" ] || die "a refused bundle changed the CA directory"
 # ... while a worker of the test policy gets its kubelet.conf

@@ -157,6 +157,28 @@ check 3 sha1
 expect_grep "sha1/pki/front-proxy-client.crt: signed with RSA-SHA1, a broken hash" out
 expect_grep "sha1/pki/front-proxy-client.crt: serial -4d is not a positive integer" out
 
+# a kubeconfig embeds a private key: readable by group or others is a finding
+fresh kcmode
+chmod 644 kcmode/kubeconfig/admin.conf
+check 3 kcmode
+expect_grep "kcmode/kubeconfig/admin.conf: mode 0644 lets group or others read the private key it embeds; fix with: chmod 600 '" out
+[ "$(wc -l <out)" -eq 1 ] || die "one finding expected: $(cat out)"
+
+# without ca.crt each kubeconfig says so once, not once per check
+fresh noca
+rm noca/pki/ca.crt
+check 3 noca
+[ "$(grep -c 'noca/kubeconfig/admin.conf: cannot check the chain' out)" -eq 1 ] ||
+	die "one 'cannot check the chain' line per file expected: $(cat out)"
+[ "$(grep -c 'noca/pki/apiserver.crt: cannot check the chain' out)" -eq 1 ] ||
+	die "one 'cannot check the chain' line per file expected: $(cat out)"
+
+# a JoinConfiguration alone is refused: the cluster's settings are missing
+printf 'apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\nnodeRegistration:\n  name: cp-1\n' >join-only.yaml
+expect_status 1 kpki-inspect --verify --cert-dir base/pki --kubeconfig-dir base/kubeconfig \
+	--config join-only.yaml
+expect_grep "no ClusterConfiguration: a node joining a cluster needs the cluster's settings" err
+
 # nothing to verify is an error, not a pass
 expect_status 1 kpki-inspect --verify --cert-dir empty --kubeconfig-dir empty
 expect_grep "no certificate" err

@@ -99,4 +99,12 @@ int pki_stdio_ensure(struct pki_err *err) PKI_WUR;
 int pki_write_all(int fd, const void *data, size_t len, const char *what,
 	struct pki_err *err) PKI_WUR;
 
+/*
+ * Parses a SHA-256 fingerprint as the tools take it on the command line:
+ * "SHA256:<64 hex>", bare 64 hex digits, or 32 colon-separated hex bytes
+ * (openssl's and kpki-inspect's form), any case. On error out is zeroed.
+ */
+int pki_fingerprint_parse(const char *s, unsigned char out[32],
+	struct pki_err *err) PKI_WUR;
+
 #endif

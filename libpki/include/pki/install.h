@@ -36,7 +36,8 @@ struct pki_install_opts {
 /*
  * Installs every entry of a signed bundle. Each line of *report says what
  * was done to which file ("installed", "already installed", "backed up
- * to"). Refusals (a certificate that does not match its key, does not
+ * to"); in a dry run, and when the call fails, what would have been done
+ * ("would install"): a caller prints *report only on success. Refusals (a certificate that does not match its key, does not
  * chain to the cert dir's CA, does not fit its profile; a target path
  * that is a symlink) are listed in *refusals, one line each, and nothing
  * is written; the call then returns -1 with PKI_E_INVALID.

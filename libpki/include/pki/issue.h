@@ -17,7 +17,8 @@
 struct pki_issue_opts {
 	const struct pki_ca_opts *ca;	/* CA directory, profile set, key location */
 	const struct pki_policy *policy;
-	const char *expect_fingerprint; /* NULL, or the "SHA256:..." the bundle must have */
+	const char *expect_fingerprint; /* NULL, or the bundle's fingerprint in any
+					 * form pki_fingerprint_parse() takes */
 	int dry_run;			/* check everything, sign nothing, touch no ledger */
 	time_t now;
 };

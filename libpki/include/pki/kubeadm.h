@@ -51,6 +51,23 @@ enum pki_key_type pki_kubeadm_key_type(const struct pki_kubeadm *cfg);
 int64_t pki_kubeadm_cert_validity(const struct pki_kubeadm *cfg);	/* seconds */
 int64_t pki_kubeadm_ca_validity(const struct pki_kubeadm *cfg);	/* seconds */
 
+/*
+ * Which documents the configuration had. A JoinConfiguration alone parses,
+ * but lacks the cluster's settings (controlPlaneEndpoint, certSANs,
+ * clusterName, ...): kubeadm join fetches them from the cluster.
+ * pki_kubeadm_defaults() has neither.
+ */
+int pki_kubeadm_has_cluster_configuration(const struct pki_kubeadm *cfg);
+int pki_kubeadm_has_init_configuration(const struct pki_kubeadm *cfg);
+
+/*
+ * For everything that derives certificates or kubeconfigs from a
+ * configuration: fails (PKI_E_INVALID) with a message saying how to add the
+ * cluster's settings when there is no ClusterConfiguration document.
+ */
+int pki_kubeadm_require_cluster(const struct pki_kubeadm *cfg,
+	struct pki_err *err) PKI_WUR;
+
 /* The server URLs kubeadm writes into kubeconfigs: the control-plane
  * endpoint and the local API endpoint ("https://host:port", IPv6 bracketed). */
 int pki_kubeadm_cpe_url(const struct pki_kubeadm *cfg, char **out,

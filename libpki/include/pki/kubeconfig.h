@@ -6,6 +6,8 @@
 
 #include <pki/error.h>
 #include <pki/file.h>
+#include <pki/cert.h>
+#include <pki/key.h>
 
 struct pki_kubeconfig;
 
@@ -52,6 +54,36 @@ struct pki_kubeconfig_spec {
  * one cluster, context and user, current-context set). The output holds the
  * key when key_pem is given: wipe it (pki_buf_free). */
 int pki_kubeconfig_render(const struct pki_kubeconfig_spec *s, struct pki_buf *out,
+	struct pki_err *err) PKI_WUR;
+
+/*
+ * The certificate-authority-data of a kubeconfig made from a CA file's
+ * text: each CERTIFICATE block parsed and exported again, as kubeadm's
+ * EncodeCertPEM does, so nothing else the file holds reaches a kubeconfig.
+ * A file holding any other PEM block (a private key beside the CA
+ * certificate), or no certificate, is refused with PKI_E_INVALID. `name`
+ * names the file in messages. *out is set only on success.
+ */
+int pki_kubeconfig_ca_pem(const unsigned char *data, size_t len, const char *name,
+	struct pki_buf *out, struct pki_err *err) PKI_WUR;
+
+/* One kubeconfig from a client certificate, its key and its CA's file. */
+struct pki_kubeconfig_single {
+	const char *cert_path, *key_path, *ca_path;
+	const char *server;
+	const char *cluster;	/* NULL: "kubernetes" */
+	const char *user;	/* NULL: the certificate's CN */
+	const char *context;	/* NULL: "<user>@<cluster>" */
+};
+
+/*
+ * Reads the three files, checks that the key is the certificate's and that
+ * the first certificate of the CA file issued it (PKI_E_INVALID when not),
+ * and renders the kubeconfig with embedded data (the CA data as
+ * pki_kubeconfig_ca_pem() makes it). A certificate without a CN and no
+ * user is PKI_E_USAGE. *out holds the key: free it with pki_buf_free().
+ */
+int pki_kubeconfig_single(const struct pki_kubeconfig_single *s, struct pki_buf *out,
 	struct pki_err *err) PKI_WUR;
 
 #endif

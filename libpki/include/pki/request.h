@@ -26,8 +26,11 @@
  * of the certificate in place (renewing with it would replace nothing).
  *
  * Optional profiles (super-admin.conf, made by kubeadm only on the node
- * where `kubeadm init` runs) are requested only when `only` names them,
- * or, renewing, where their file exists.
+ * where `kubeadm init` runs, whose init needs it from 1.29 on) are
+ * requested by default for a control-plane node whose configuration has an
+ * InitConfiguration, otherwise only when `only` names them, or, renewing,
+ * where their file exists. A configuration without a ClusterConfiguration
+ * is refused (pki_kubeadm_require_cluster()).
  */
 #ifndef PKI_REQUEST_H
 #define PKI_REQUEST_H
