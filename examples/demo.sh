@@ -51,8 +51,10 @@ step "7. a year later: renew from the certificates in place, sign, swap in with 
 run kpki-csr --renew --cert-dir "$node/pki" --kubeconfig-dir "$node" \
 	--bundle "$hand/cp-1-renew.bundle" 2>"$S/renew.log"
 cat "$S/renew.log"
+rfp=$(sed -n 's/.*bundle fingerprint \(SHA256:[0-9a-f]*\).*/\1/p' "$S/renew.log")
 run kpki-sign --ca-dir "$ca" --policy "$top/examples/policy.yaml" \
-	--bundle "$hand/cp-1-renew.bundle" --out "$hand/cp-1-renew.signed"
+	--bundle "$hand/cp-1-renew.bundle" --expect-fingerprint "$rfp" \
+	--out "$hand/cp-1-renew.signed"
 run kpki-kubeconfig --signed "$hand/cp-1-renew.signed" --cert-dir "$node/pki" \
 	--kubeconfig-dir "$node" --config "$top/examples/kubeadm.yaml"
 run kpki-inspect --verify --config "$top/examples/kubeadm.yaml" --cert-dir "$node/pki" \

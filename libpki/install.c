@@ -178,10 +178,23 @@ refuse(struct ictx *c, const char *entry, const char *fmt, ...)
 	return pki_names_addf(c->refusals, c->err, "entry '%s': %s", entry, msg);
 }
 
-static void
+/* s quoted for a message, into out (PKI_QPATH_MAX bytes). */
+static const char *
 quote(const char *s, char *out)
 {
 	pki_path_quote(s, out, PKI_QPATH_MAX);
+	return out;
+}
+
+/* "<dir>/<name>" quoted for a message, into out (PKI_QPATH_MAX bytes). */
+static const char *
+qat(const char *dir, const char *name, char *out)
+{
+	char buf[2 * PKI_QPATH_MAX];
+
+	(void)snprintf(buf, sizeof(buf), "%s/%s", dir, name);
+	pki_path_quote(buf, out, PKI_QPATH_MAX);
+	return out;
 }
 
 static int
@@ -868,7 +881,8 @@ plan_pair(struct ictx *c, const char *entry, const struct pki_profile *p,
 	const struct pki_cert *cert)
 {
 	char tok[PATH_MAX], base[200], crt[NAME_MAX + 1], keyn[NAME_MAX + 1],
-		staged[NAME_MAX + 1], *slash, *pn, *crt_path = NULL, q[PKI_QPATH_MAX];
+		staged[NAME_MAX + 1], *slash, *pn, *crt_path = NULL, q[PKI_QPATH_MAX],
+		q2[PKI_QPATH_MAX], q3[PKI_QPATH_MAX];
 	struct idir *d = NULL, *stg = NULL;
 	struct pki_cert *old = NULL;
 	struct pki_key *fkey = NULL, *skey = NULL;
@@ -933,18 +947,18 @@ plan_pair(struct ictx *c, const char *entry, const struct pki_profile *p,
 			goto out;
 		}
 		if (m == 0) {
-			ret = refuse(c, entry, "the certificate is not for the staged key '%s/%s' "
+			ret = refuse(c, entry, "the certificate is not for the staged key '%s' "
 				"(was the bundle made on this node, by the last kpki-csr run?)",
-				stg->path, staged);
+				qat(stg->path, staged, q2));
 			goto out;
 		}
 		use_staged = 1;
 	} else if (has_key != 2) {
-		ret = has_key ? refuse(c, entry, "the certificate is not for the key '%s/%s', and "
-				"no key is staged for it in '%s/%s'", d->path, keyn,
-				c->o->cert_dir, PKI_STAGING_DIR) :
+		ret = has_key ? refuse(c, entry, "the certificate is not for the key '%s', and "
+				"no key is staged for it in '%s'", qat(d->path, keyn, q2),
+				qat(c->o->cert_dir, PKI_STAGING_DIR, q3)) :
 				refuse(c, entry, "no private key for the certificate: neither "
-				"'%s/%s' nor a staged key", d->path, keyn);
+				"'%s' nor a staged key", qat(d->path, keyn, q2));
 		goto out;
 	}
 	if (check_profile(c, entry, p, cert, &ca) < 0)
@@ -1025,21 +1039,30 @@ out:
 	return ret;
 }
 
-/* The server a kubeconfig points at: --server, the configuration, else the
- * kubeconfig in place (a renewal). */
+/* The server a kubeconfig points at. --server is the control-plane endpoint:
+ * it never applies to a kubeconfig of the local API endpoint
+ * (controller-manager.conf, scheduler.conf), which takes its server from the
+ * configuration, else from the kubeconfig in place (a renewal). */
 static int
 kubeconfig_server(struct ictx *c, const struct pki_profile *p, const struct pki_kubeconfig *kc,
 	const char *q, char **out)
 {
+	int local = pki_profile_server(p) == PKI_SERVER_LOCAL;
+
 	*out = NULL;
-	if (c->o->server != NULL)
+	if (c->o->server != NULL && !local)
 		return (*out = pki_strdup(c->o->server, c->err)) == NULL ? -1 : 0;
-	if (c->o->cfg != NULL && pki_profile_server(p) == PKI_SERVER_LOCAL)
+	if (c->o->cfg != NULL && local)
 		return pki_kubeadm_local_url(c->o->cfg, out, c->err);
 	if (c->o->cfg != NULL)
 		return pki_kubeadm_cpe_url(c->o->cfg, out, c->err);
 	if (kc != NULL && pki_kubeconfig_server(kc) != NULL)
 		return (*out = pki_strdup(pki_kubeconfig_server(kc), c->err)) == NULL ? -1 : 0;
+	if (local)
+		return pki_err_set(c->err, PKI_E_USAGE,
+			"kubeconfig '%s': no server known: it points at this node's local API "
+			"endpoint, which --server does not set, and no kubeconfig is in place to "
+			"take it from: give --config", q);
 	return pki_err_set(c->err, PKI_E_USAGE,
 		"kubeconfig '%s': no server known (no kubeconfig in place to take it from): give "
 		"--server or --config", q);
@@ -1065,7 +1088,7 @@ plan_kubeconfig_body(struct ictx *c, const char *entry, const struct pki_profile
 	const char *name = pki_profile_path(p);
 	char staged[NAME_MAX + 1], crt[NAME_MAX + 1], keyn[NAME_MAX + 1], pemname[64];
 	char *path = NULL, *server = NULL, *crt_ref = NULL, *key_ref = NULL, *link_to = NULL;
-	char *pn, q[PKI_QPATH_MAX];
+	char *pn, q[PKI_QPATH_MAX], q2[PKI_QPATH_MAX], q3[PKI_QPATH_MAX];
 	struct idir *d = NULL, *stg = NULL, *cd = NULL, *kd = NULL;
 	struct pki_kubeconfig *kc = NULL;
 	struct pki_cert *old = NULL;
@@ -1091,7 +1114,8 @@ plan_kubeconfig_body(struct ictx *c, const char *entry, const struct pki_profile
 	}
 	if (d == NULL || cd == NULL || (kubelet && kd == NULL)) {
 		ret = refuse(c, entry, "directory '%s' does not exist",
-			d == NULL ? c->o->kc_dir : cd == NULL ? c->o->cert_dir : c->kubelet_dir);
+			quote(d == NULL ? c->o->kc_dir : cd == NULL ? c->o->cert_dir :
+				c->kubelet_dir, q2));
 		goto out;
 	}
 	if (join3(&path, d->path, name, c->err) != 0)
@@ -1122,9 +1146,9 @@ plan_kubeconfig_body(struct ictx *c, const char *entry, const struct pki_profile
 		if ((m = key_matches(c, entry, stg, staged, cert, &skey)) < -1)
 			goto out;
 		if (m == 0)
-			ret = refuse(c, entry, "the certificate is not for the staged key '%s/%s' "
+			ret = refuse(c, entry, "the certificate is not for the staged key '%s' "
 				"(was the bundle made on this node, by the last kpki-csr run?)",
-				stg->path, staged);
+				qat(stg->path, staged, q2));
 		if (m <= 0) {
 			ret = m == 0 ? ret : 0;
 			goto out;
@@ -1132,11 +1156,12 @@ plan_kubeconfig_body(struct ictx *c, const char *entry, const struct pki_profile
 		use_staged = 1;
 	} else if (has_fkey && (m = key_matches(c, entry, cd, keyn, cert, &fkey)) != 1) {
 		ret = m < -1 ? -1 : m < 0 ? 0 : refuse(c, entry, "the certificate is not for the "
-			"key '%s/%s', and no key is staged for it", cd->path, keyn);
+			"key '%s', and no key is staged for it", qat(cd->path, keyn, q2));
 		goto out;
 	} else if (!has_fkey) {
-		ret = refuse(c, entry, "no staged key '%s/%s/%s' for the certificate (kpki-csr "
-			"stages kubeconfig keys there)", c->o->cert_dir, PKI_STAGING_DIR, staged);
+		(void)snprintf(q3, sizeof(q3), "%s/%s/%s", c->o->cert_dir, PKI_STAGING_DIR, staged);
+		ret = refuse(c, entry, "no staged key '%s' for the certificate (kpki-csr "
+			"stages kubeconfig keys there)", quote(q3, q2));
 		goto out;
 	}
 	key = use_staged ? skey : fkey;
@@ -1248,6 +1273,147 @@ plan_kubeconfig(struct ictx *c, const char *entry, const struct pki_profile *p,
 	return plan_kubeconfig_body(c, entry, p, cert);
 }
 
+/* ---- the node ----------------------------------------------------------------- */
+
+/* The client CN of a certificate ("" when none), the part after prefix. */
+static int
+cert_cn(const struct pki_cert *cert, const char *prefix, char **out, struct pki_err *err)
+{
+	struct pki_x509info info = { 0 };
+	size_t n = strlen(prefix);
+	int ret = -1;
+
+	*out = NULL;
+	if (pki_cert_info(cert, &info, err) != 0)
+		goto out;
+	*out = pki_strdup(info.cn != NULL && strncmp(info.cn, prefix, n) == 0 ?
+			info.cn + n : "", err);
+	ret = *out == NULL ? -1 : 0;
+out:
+	pki_x509info_free(&info);
+	return ret;
+}
+
+/* An error of a file in place that the plan refuses on its own: not known. */
+static int
+unknown_in_place(struct ictx *c)
+{
+	if (c->err->code != PKI_E_PERM && c->err->code != PKI_E_IO)
+		return -1;
+	pki_err_clear(c->err);
+	return 0;
+}
+
+/*
+ * The node the files in place belong to: the CN of the etcd server
+ * certificate, else the name in kubelet.conf's client certificate
+ * (system:node:<name>); *node "" when neither says, *what the file that did.
+ */
+static int
+node_in_place(struct ictx *c, char **node, const char **what)
+{
+	struct idir *d = NULL;
+	struct pki_cert *cert = NULL;
+	struct pki_kubeconfig *kc = NULL;
+	int ret = -1;
+
+	*node = NULL;
+	*what = "";
+	if (ctx_dir(c, "cert-dir/etcd", 0, &d) != 0) {
+		if (unknown_in_place(c) != 0)
+			return -1;
+		d = NULL;
+	}
+	if (d != NULL && target_state(d, "server.crt", 0, c->err) < 0) {
+		if (unknown_in_place(c) != 0)
+			return -1;
+		d = NULL;
+	}
+	if (d != NULL && cert_in_place(c, d, "server.crt", &cert) != 0) {
+		if (unknown_in_place(c) != 0)
+			return -1;
+		cert = NULL;
+	}
+	if (cert != NULL) {
+		*what = "the etcd server certificate";
+		if (cert_cn(cert, "", node, c->err) != 0)
+			goto out;
+		if (**node != '\0') {
+			ret = 0;
+			goto out;
+		}
+		free(*node);
+		*node = NULL;
+	}
+	if (ctx_dir(c, "kubeconfig-dir", 0, &d) != 0) {
+		if (unknown_in_place(c) != 0)
+			goto out;
+		d = NULL;
+	}
+	if (d != NULL && target_state(d, "kubelet.conf", 0, c->err) < 0) {
+		if (unknown_in_place(c) != 0)
+			goto out;
+		d = NULL;
+	}
+	pki_cert_free(cert);
+	cert = NULL;
+	if (d != NULL && kubeconfig_in_place(c, d, "kubelet.conf", &kc, &cert) != 0) {
+		if (unknown_in_place(c) != 0)
+			goto out;
+		cert = NULL;
+	}
+	*what = "kubelet.conf";
+	if (cert != NULL)
+		ret = cert_cn(cert, "system:node:", node, c->err);
+	else
+		ret = (*node = pki_strdup("", c->err)) == NULL ? -1 : 0;
+out:
+	if (ret != 0) {
+		free(*node);
+		*node = NULL;
+	}
+	pki_cert_free(cert);
+	pki_kubeconfig_free(kc);
+	return ret;
+}
+
+/*
+ * A bundle made for another node is refused (a refusal line, so that the
+ * entries' own refusals are listed too): its node must be the one the
+ * files in place belong to and, with a configuration, its nodeName. A
+ * bundle without a node, or a first install without a configuration, has
+ * nothing to compare with.
+ */
+static int
+check_node(struct ictx *c)
+{
+	const char *want = pki_bundle_node(c->b), *what;
+	char *have = NULL, q1[PKI_QPATH_MAX], q2[PKI_QPATH_MAX];
+	int ret = -1;
+
+	if (*want == '\0')
+		return 0;
+	quote(want, q1);
+	if (c->o->cfg != NULL && *pki_kubeadm_node_name(c->o->cfg) != '\0' &&
+	    strcmp(pki_kubeadm_node_name(c->o->cfg), want) != 0) {
+		quote(pki_kubeadm_node_name(c->o->cfg), q2);
+		return pki_names_addf(c->refusals, c->err, "bundle: made for node '%s', but the "
+			"configuration is for node '%s'", q1, q2);
+	}
+	if (node_in_place(c, &have, &what) != 0)
+		return -1;
+	if (*have != '\0' && strcmp(have, want) != 0) {
+		quote(have, q2);
+		if (pki_names_addf(c->refusals, c->err, "bundle: made for node '%s', but %s in "
+			    "place belongs to node '%s'", q1, what, q2) != 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	free(have);
+	return ret;
+}
+
 /* ---- the intent file --------------------------------------------------------- */
 
 static int
@@ -1286,7 +1452,7 @@ hash_at(struct idir *d, const char *name, char hex[65], int *exists, struct pki_
 {
 	struct pki_buf data = { 0 };
 	unsigned char h[32];
-	char link[PATH_MAX + 6];
+	char link[PATH_MAX + 6], q[PKI_QPATH_MAX];
 	struct stat st;
 	ssize_t n;
 	int ret = -1;
@@ -1295,15 +1461,15 @@ hash_at(struct idir *d, const char *name, char hex[65], int *exists, struct pki_
 	if (fstatat(d->fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
 		if (errno == ENOENT)
 			return 0;
-		return pki_err_set(err, PKI_E_IO, "'%s/%s': cannot stat: %s", d->path, name,
+		return pki_err_set(err, PKI_E_IO, "'%s': cannot stat: %s", qat(d->path, name, q),
 			strerror(errno));
 	}
 	if (S_ISLNK(st.st_mode)) {
 		memcpy(link, "link:", 5);
 		n = readlinkat(d->fd, name, link + 5, sizeof(link) - 6);
 		if (n < 0)
-			return pki_err_set(err, PKI_E_IO, "'%s/%s': cannot read the link: %s",
-				d->path, name, strerror(errno));
+			return pki_err_set(err, PKI_E_IO, "'%s': cannot read the link: %s",
+				qat(d->path, name, q), strerror(errno));
 		if (pki_buf_append(&data, link, (size_t)n + 5, err) != 0)
 			goto out;
 		*exists = 1;
@@ -1315,7 +1481,7 @@ hash_at(struct idir *d, const char *name, char hex[65], int *exists, struct pki_
 		goto out;
 	}
 	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, data.data, data.len, h) != 0) {
-		pki_err_set(err, PKI_E_CRYPTO, "'%s/%s': cannot hash", d->path, name);
+		pki_err_set(err, PKI_E_CRYPTO, "'%s': cannot hash", qat(d->path, name, q));
 		goto out;
 	}
 	hex_id(h, sizeof(h), hex);
@@ -1336,7 +1502,7 @@ out:
 static int
 intent_text(struct ictx *c, struct pki_buf *out)
 {
-	char hex[65], real[PATH_MAX], rhex[2 * PATH_MAX + 1];
+	char hex[65], real[PATH_MAX], rhex[2 * PATH_MAX + 1], q[PKI_QPATH_MAX];
 	struct stat st;
 	size_t i;
 	int exists, r;
@@ -1348,7 +1514,7 @@ intent_text(struct ictx *c, struct pki_buf *out)
 
 		if (fstat(d->fd, &st) != 0 || realpath(d->path, real) == NULL)
 			return pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot resolve: %s",
-				d->path, strerror(errno));
+				quote(d->path, q), strerror(errno));
 		hex_id((const unsigned char *)real, strlen(real), rhex);
 		if (pki_buf_printf(out, c->err, "dir %s %ju %ju %s\n", d->token,
 			    (uintmax_t)st.st_dev, (uintmax_t)st.st_ino, rhex) != 0)
@@ -1360,8 +1526,8 @@ intent_text(struct ictx *c, struct pki_buf *out)
 		if (hash_at(op->from, op->from_name, hex, &exists, c->err) != 0)
 			return -1;
 		if (!exists)
-			return pki_err_set(c->err, PKI_E_IO, "'%s/%s': vanished during the install",
-				op->from->path, op->from_name);
+			return pki_err_set(c->err, PKI_E_IO, "'%s': vanished during the install",
+				qat(op->from->path, op->from_name, q));
 		if (op->kind == OP_RENAME)
 			r = pki_buf_printf(out, c->err, "rename %s %s %s %s %s%s%s\n",
 				op->from->token, op->from_name, op->to->token, op->to_name, hex,
@@ -1496,7 +1662,7 @@ replay_step(struct ictx *c, char **f, size_t nf, const char *iq, unsigned line)
 	struct idir *from = NULL, *to = NULL, *holder = NULL;
 	struct pki_key *key = NULL;
 	unsigned char id[32];
-	char hex[65], hash[65], *path = NULL, q[PKI_QPATH_MAX];
+	char hex[65], hash[65], *path = NULL, q[PKI_QPATH_MAX], q2[PKI_QPATH_MAX];
 	const char *keyid = NULL;
 	int rename_op = strcmp(f[0], "rename") == 0, e, ret = -1;
 
@@ -1528,9 +1694,9 @@ replay_step(struct ictx *c, char **f, size_t nf, const char *iq, unsigned line)
 				goto out;
 			if (!e || strcmp(hash, f[5]) != 0) {
 				pki_err_set(c->err, PKI_E_INVALID,
-					"install intent '%s': line %u: '%s' is gone and '%s/%s' is not "
+					"install intent '%s': line %u: '%s' is gone and '%s' is not "
 					"the file the interrupted install moved there; refusing to go "
-					"on", iq, line, q, to->path, f[4]);
+					"on", iq, line, q, qat(to->path, f[4], q2));
 				goto out;
 			}
 		}
@@ -1564,7 +1730,7 @@ replay_step(struct ictx *c, char **f, size_t nf, const char *iq, unsigned line)
 		if (strcmp(hex, keyid) != 0) {
 			pki_err_set(c->err, PKI_E_INVALID,
 				"install intent '%s': staged key '%s' is not the key of kubeconfig "
-				"'%s/%s'; keeping it", iq, q, holder->path, f[6]);
+				"'%s'; keeping it", iq, q, qat(holder->path, f[6], q2));
 			goto out;
 		}
 		if (unlinkat(from->fd, f[2], 0) != 0) {
@@ -1818,7 +1984,8 @@ static int
 write_backup(struct ictx *c)
 {
 	struct idir *tmp = NULL;
-	char name[80], *bdir = NULL, *sub = NULL, q[PKI_QPATH_MAX];
+	char name[80], *bdir = NULL, *sub = NULL, q[PKI_QPATH_MAX], q2[PKI_QPATH_MAX],
+		q3[PKI_QPATH_MAX];
 	struct pki_buf data = { 0 };
 	int bfd = -1, ret = -1, n, exists;
 	size_t i;
@@ -1829,7 +1996,7 @@ write_backup(struct ictx *c)
 		return -1;
 	if (tmp == NULL)
 		return pki_err_set(c->err, PKI_E_NOTFOUND, "directory '%s': does not exist",
-			c->o->kc_dir);
+			quote(c->o->kc_dir, q));
 	/* built under ".<name>.partial", renamed to <name> once whole (commit):
 	 * a kill leaves no folder that looks like a complete backup */
 	for (n = 1; n < 100; n++) {
@@ -1843,12 +2010,12 @@ write_backup(struct ictx *c)
 		if (mkdirat(tmp->fd, name, 0700) == 0)
 			break;
 		if (errno != EEXIST)
-			return pki_err_set(c->err, PKI_E_IO, "directory '%s/%s': cannot create: %s",
-				tmp->path, name, strerror(errno));
+			return pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot create: %s",
+				qat(tmp->path, name, q), strerror(errno));
 	}
 	if (n == 100)
 		return pki_err_set(c->err, PKI_E_EXISTS, "'%s': too many backups this second",
-			tmp->path);
+			quote(tmp->path, q));
 	(void)snprintf(c->bk_partial, sizeof(c->bk_partial), "%s", name);
 	c->bk_tmp = tmp;
 	if (join3(&bdir, tmp->path, name, c->err) != 0 ||
@@ -1864,8 +2031,8 @@ write_backup(struct ictx *c)
 		if (read_at(s->dir, s->name, PKI_CAP_ANY, &data, &exists, c->err) != 0)
 			goto out;
 		if (!exists || fstatat(s->dir->fd, s->name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-			pki_err_set(c->err, PKI_E_IO, "'%s/%s': vanished during the install",
-				s->dir->path, s->name);
+			pki_err_set(c->err, PKI_E_IO, "'%s': vanished during the install",
+				qat(s->dir->path, s->name, q2));
 			goto out;
 		}
 		/* the subdirectories of the copy: "pki", "pki/etcd" */
@@ -1879,8 +2046,8 @@ write_backup(struct ictx *c)
 				if (pki_names_add(&c->made_dirs, sub, c->err) != 0)
 					goto out;
 			} else if (errno != EEXIST) {
-				pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot create: %s", sub,
-					strerror(errno));
+				pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot create: %s",
+					quote(sub, q2), strerror(errno));
 				goto out;
 			}
 			*slash = '/';
@@ -1889,21 +2056,22 @@ write_backup(struct ictx *c)
 		*slash = '\0';
 		dfd = open(sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (dfd < 0) {
-			pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot open: %s", sub,
-				strerror(errno));
+			pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot open: %s",
+				quote(sub, q2), strerror(errno));
 			goto out;
 		}
 		n = pki_file_writeat(dfd, sub, slash + 1, data.data, data.len,
 			st.st_mode & 0755 & ~(mode_t)022, PKI_WRITE_NOREPLACE, c->err);
 		if (n == 0 && fsync(dfd) != 0)
-			n = pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot sync", sub);
+			n = pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot sync",
+				quote(sub, q2));
 		(void)close(dfd);
 		*slash = '/';
 		if (n != 0)
 			goto out;
 		if (pki_names_add(&c->made_files, sub, c->err) != 0 ||
-		    note(c, "backed up '%s/%s' to '%s/%s/%s'", s->dir->path, s->name, tmp->path,
-			    c->bk_name, s->rel) != 0)
+		    note(c, "backed up '%s' to '%s/%s'", qat(s->dir->path, s->name, q2),
+			    qat(tmp->path, c->bk_name, q3), s->rel) != 0)
 			goto out;
 		pki_buf_free(&data);
 	}
@@ -1986,22 +2154,21 @@ commit(struct ictx *c)
 		goto fail;
 	if (stg == NULL) {
 		pki_err_set(c->err, PKI_E_NOTFOUND, "directory '%s': does not exist",
-			c->o->cert_dir);
+			quote(c->o->cert_dir, q));
 		goto fail;
 	}
 	/* the backup is whole: it gets its name before anything is replaced */
 	if (c->bk_tmp != NULL) {
 		if (renameat2(c->bk_tmp->fd, c->bk_partial, c->bk_tmp->fd, c->bk_name,
 			    RENAME_NOREPLACE) != 0) {
-			quote(c->bk_tmp->path, q);
-			pki_err_set(c->err, PKI_E_IO, "backup '%s/%s': cannot rename into place: %s",
-				q, c->bk_name, strerror(errno));
+			pki_err_set(c->err, PKI_E_IO, "backup '%s': cannot rename into place: %s",
+				qat(c->bk_tmp->path, c->bk_name, q), strerror(errno));
 			goto fail;
 		}
 		c->bk_renamed = 1;
 		if (fsync(c->bk_tmp->fd) != 0) {
 			pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot sync: %s",
-				c->bk_tmp->path, strerror(errno));
+				quote(c->bk_tmp->path, q), strerror(errno));
 			goto fail;
 		}
 	}
@@ -2017,9 +2184,9 @@ commit(struct ictx *c)
 			unlinkat(op->from->fd, op->from_name, 0);
 
 		if (r != 0) {
-			quote(op->from->path, q);
-			pki_err_set(c->err, PKI_E_IO, "'%s/%s': cannot %s: %s; the install is half "
-				"done: rerun the same command to finish it", q, op->from_name,
+			pki_err_set(c->err, PKI_E_IO, "'%s': cannot %s: %s; the install is half "
+				"done: rerun the same command to finish it",
+				qat(op->from->path, op->from_name, q),
 				op->kind == OP_RENAME ? "rename into place" : "remove",
 				strerror(errno));
 			goto out;
@@ -2028,8 +2195,8 @@ commit(struct ictx *c)
 	if (sync_dirs(c) != 0)
 		goto out;
 	if (unlinkat(stg->fd, INTENT_NAME, 0) != 0 || fsync(stg->fd) != 0) {
-		pki_err_set(c->err, PKI_E_IO, "'%s/%s': cannot remove: %s", stg->path, INTENT_NAME,
-			strerror(errno));
+		pki_err_set(c->err, PKI_E_IO, "'%s': cannot remove: %s",
+			qat(stg->path, INTENT_NAME, q), strerror(errno));
 		goto out;
 	}
 	ret = 0;
@@ -2203,6 +2370,8 @@ pki_install_bundle(const struct pki_install_opts *o, const struct pki_bundle *b,
 					 -1 : 0) != 0))
 		goto out;
 	if (o->trust_bundle_ca && check_bundle_cas(&c) != 0)
+		goto out;
+	if (check_node(&c) != 0)
 		goto out;
 	for (i = 0; i < pki_bundle_count(b); i++) {
 		const struct pki_bundle_entry *e = pki_bundle_at(b, i);

@@ -162,7 +162,8 @@ main(int argc, const char **argv)
 			"the node's kubeadm configuration: exact subjects, SANs and servers",
 			"FILE" },
 		{ "server", 0, POPT_ARG_STRING, &o.server, 0,
-			"the API server URL for every kubeconfig", "URL" },
+			"the control-plane endpoint (not for controller-manager.conf and "
+			"scheduler.conf), or the one kubeconfig's server", "URL" },
 		{ "cluster-name", 0, POPT_ARG_STRING, &o.cluster, 0,
 			"the kubeconfigs' cluster name (default: the configuration's, else "
 			"the bundle's)", "NAME" },

@@ -21,7 +21,9 @@ struct pki_install_opts {
 	const char *cert_dir;		/* e.g. /etc/kubernetes/pki */
 	const char *kc_dir;		/* e.g. /etc/kubernetes */
 	const char *kubelet_dir;	/* NULL: /var/lib/kubelet/pki */
-	const char *server;		/* NULL: from cfg, else the existing kubeconfig's */
+	const char *server;		/* the control-plane endpoint; never for the kubeconfigs
+				 * of the local endpoint. NULL: from cfg, else the
+				 * existing kubeconfig's */
 	const char *cluster_name;	/* NULL: cfg's clusterName, else the bundle's cluster,
 				 * else "kubernetes" */
 	/* first install only: take the CA certificates from the bundle, each of
