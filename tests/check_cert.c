@@ -37,16 +37,6 @@ key_fixture(const char *rel)
 }
 
 static void
-assert_names(const struct pki_names *n, const char *const *want, size_t count)
-{
-	size_t i;
-
-	ck_assert_uint_eq(n->n, count);
-	for (i = 0; i < count; i++)
-		ck_assert_str_eq(n->v[i], want[i]);
-}
-
-static void
 hex(const unsigned char *p, size_t n, char *out)
 {
 	size_t i;

@@ -24,16 +24,6 @@ csr_fixture(const char *rel)
 	return c;
 }
 
-static void
-assert_names(const struct pki_names *n, const char *const *want, size_t count)
-{
-	size_t i;
-
-	ck_assert_uint_eq(n->n, count);
-	for (i = 0; i < count; i++)
-		ck_assert_str_eq(n->v[i], want[i]);
-}
-
 START_TEST(test_node_info)
 {
 	static const char *const org[] = { "system:nodes" };

@@ -133,16 +133,6 @@ START_TEST(test_good)
 }
 END_TEST
 
-static void
-assert_names(const struct pki_names *n, const char *const *want, size_t nwant)
-{
-	size_t i;
-
-	ck_assert_uint_eq(n->n, nwant);
-	for (i = 0; i < nwant; i++)
-		ck_assert_str_eq(n->v[i], want[i]);
-}
-
 START_TEST(test_cert_sans_lists)
 {
 	static const char *const api[] = { "k8s.example.com", "10.0.0.5", "*.apps.example.com",

@@ -8,6 +8,7 @@
 
 #include <check.h>
 
+#include <pki/cert.h>
 #include <pki/file.h>
 
 /* Path of a fixture under tests/data ($KPKI_TESTDATA). */
@@ -32,6 +33,17 @@ test_read(const char *rel, struct pki_buf *out)
 	pki_err_clear(&err);
 	ck_assert_msg(pki_file_read(test_data(rel), "fixture", PKI_CAP_ANY, 0, out, &err) == 0,
 		"%s", err.msg);
+}
+
+/* The list holds exactly want[0..count), in that order. */
+static inline void
+assert_names(const struct pki_names *n, const char *const *want, size_t count)
+{
+	size_t i;
+
+	ck_assert_uint_eq(n->n, count);
+	for (i = 0; i < count; i++)
+		ck_assert_str_eq(n->v[i], want[i]);
 }
 
 /* Runs one suite and returns the process exit status. */
