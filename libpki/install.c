@@ -42,13 +42,25 @@
 #include "internal.h"
 
 #define INTENT_NAME	"kpki-install.intent"
-#define INTENT_MAGIC	"kpki-install-intent v2"
+#define INTENT_MAGIC	"kpki-install-intent v3"
+#define INTENT_MAGIC_V2	"kpki-install-intent v2" /* no swaps; still carried out */
 #define INTENT_CAP	(256u * 1024)
 #define PENDING_SUFFIX	".kpki-new"
 #define KUBELET_CURRENT "kubelet-client-current.pem"
 #define MAX_DIRS	32
 #define MAX_OPS		512
 #define MAX_CAS		8
+#define NEXT_SUFFIX	".kpki-next"
+
+/*
+ * The directories whose pairs are swapped together: when a pair in one of
+ * them changes both its key and its certificate, the whole directory is
+ * copied beside itself (".<name>.kpki-next"), the new files put in the
+ * copy, and the two exchanged at once with renameat2(RENAME_EXCHANGE).
+ */
+enum { BASE_CERT, BASE_KUBELET, NBASES };
+static const char *const base_token[NBASES] = { "cert-dir", "kubelet-dir" };
+static const char *const parent_token[NBASES] = { "cert-dir-parent", "kubelet-dir-parent" };
 
 /* A directory written to: opened once, checked, and used by its fd. */
 struct idir {
@@ -86,6 +98,22 @@ struct bsrc {
 	char *name, *rel;
 };
 
+struct idir;
+
+struct swap {
+	int need;	/* a pair in it changes key and certificate */
+	int planned;	/* swapped whole (not --in-place) */
+	int built;	/* the next tree exists */
+	int to_backup;	/* the previous tree goes into the backup folder */
+	struct idir *parent;
+	char name[NAME_MAX + 1];	/* the directory's own name in parent */
+	char next[NAME_MAX + 1];	/* ".<name>.kpki-next" */
+	int nfd;			/* the next tree, while it is built */
+	uintmax_t dev, ino;		/* of the next tree */
+	char dest_tok[PATH_MAX];	/* where the previous tree goes ... */
+	char dest_name[NAME_MAX + 1];	/* ... under this name */
+};
+
 struct cainfo {
 	const struct pki_profile *p;
 	struct pki_cert *cert;
@@ -120,6 +148,7 @@ struct ictx {
 	struct idir *bk_tmp;
 	char bk_name[64], bk_partial[80];
 	int bk_renamed;
+	struct swap sw[NBASES];
 };
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -146,18 +175,21 @@ note(struct ictx *c, const char *fmt, ...)
 static int
 notes_done(struct ictx *c)
 {
-	static const char would[] = "would install ";
-	size_t i;
+	static const char *const would[][2] = { { "would install ", "installed " },
+		{ "would swap ", "swapped " } };
+	size_t i, j, n;
 	char *s;
 
-	for (i = 0; i < c->report->n; i++) {
-		if (strncmp(c->report->v[i], would, sizeof(would) - 1) != 0)
-			continue;
-		if (asprintf(&s, "installed %s", c->report->v[i] + sizeof(would) - 1) < 0)
-			return pki_err_nomem(c->err);
-		free(c->report->v[i]);
-		c->report->v[i] = s;
-	}
+	for (i = 0; i < c->report->n; i++)
+		for (j = 0; j < PKI_ARRAY_LEN(would); j++) {
+			n = strlen(would[j][0]);
+			if (strncmp(c->report->v[i], would[j][0], n) != 0)
+				continue;
+			if (asprintf(&s, "%s%s", would[j][1], c->report->v[i] + n) < 0)
+				return pki_err_nomem(c->err);
+			free(c->report->v[i]);
+			c->report->v[i] = s;
+		}
 	return 0;
 }
 
@@ -192,7 +224,8 @@ qat(const char *dir, const char *name, char *out)
 {
 	char buf[2 * PKI_QPATH_MAX];
 
-	(void)snprintf(buf, sizeof(buf), "%s/%s", dir, name);
+	if (snprintf(buf, sizeof(buf), "%s/%s", dir, name) >= (int)sizeof(buf))
+		buf[sizeof(buf) - 1] = '\0'; /* long paths are cut in messages */
 	pki_path_quote(buf, out, PKI_QPATH_MAX);
 	return out;
 }
@@ -232,6 +265,48 @@ cert_same(const struct pki_cert *a, const struct pki_cert *b)
 }
 
 /* ---- directories ----------------------------------------------------------- */
+
+/*
+ * The swappable directory a token lies in (the staging directory is the
+ * cert dir's), or -1; rel gets its path inside ("" for the directory
+ * itself).
+ */
+static int
+tok_base(const char *t, char *rel, size_t cap)
+{
+	size_t b, n;
+
+	if (strcmp(t, "staging") == 0) {
+		(void)snprintf(rel, cap, "%s", PKI_STAGING_DIR);
+		return BASE_CERT;
+	}
+	for (b = 0; b < NBASES; b++) {
+		n = strlen(base_token[b]);
+		if (strncmp(t, base_token[b], n) == 0 && (t[n] == '\0' || t[n] == '/')) {
+			(void)snprintf(rel, cap, "%s", t[n] != '\0' ? t + n + 1 : "");
+			return (int)b;
+		}
+	}
+	return -1;
+}
+
+/* Whether a directory lies in one that is swapped whole. */
+static int
+in_swapped(const struct ictx *c, const struct idir *d)
+{
+	char rel[PATH_MAX];
+	int b = tok_base(d->token, rel, sizeof(rel));
+
+	return b >= 0 && c->sw[b].planned;
+}
+
+/* What the next tree takes from an op: a rename into a swapped directory
+ * is made in it, a removal from one is done by leaving the file out. */
+static int
+realized(const struct ictx *c, const struct op *op)
+{
+	return op->kind == OP_RENAME ? in_swapped(c, op->to) : in_swapped(c, op->from);
+}
 
 /* A directory we write in: ours or root's, and nobody else may write in it. */
 static int
@@ -299,6 +374,54 @@ open_base(const char *path, int *fd, struct pki_err *err)
 	return 0;
 }
 
+static int ctx_dir(struct ictx *c, const char *token, int create, struct idir **out) PKI_WUR;
+
+/*
+ * The directory that holds a swappable one, found from its real path
+ * (links resolved): the next tree is built and exchanged there by name, so
+ * it must be ours or root's and nobody else's to write in. 1 when the
+ * swappable directory does not exist.
+ */
+static int
+open_parent(struct ictx *c, int b, char **path, int *fd)
+{
+	struct idir *base = NULL;
+	char real[PATH_MAX], *slash, q[PKI_QPATH_MAX];
+
+	*path = NULL;
+	*fd = -1;
+	if (ctx_dir(c, base_token[b], 0, &base) != 0)
+		return -1;
+	if (base == NULL)
+		return 1;
+	quote(base->path, q);
+	if (realpath(base->path, real) == NULL)
+		return pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot resolve: %s", q,
+			strerror(errno));
+	slash = strrchr(real, '/');
+	if (slash == NULL || slash[1] == '\0' || strlen(slash + 1) > 180)
+		return pki_err_set(c->err, PKI_E_INVALID, "directory '%s': its name is too long "
+			"to swap it whole", q);
+	(void)snprintf(c->sw[b].name, sizeof(c->sw[b].name), "%s", slash + 1);
+	(void)snprintf(c->sw[b].next, sizeof(c->sw[b].next), ".%s" NEXT_SUFFIX, slash + 1);
+	slash[slash == real] = '\0';
+	if ((*path = pki_strdup(real, c->err)) == NULL)
+		return -1;
+	*fd = open(real, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (*fd < 0 || check_dir_fd(*fd, real, 0, c->err) != 0) {
+		if (*fd < 0)
+			pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot open: %s",
+				quote(real, q), strerror(errno));
+		else
+			(void)close(*fd);
+		*fd = -1;
+		free(*path);
+		*path = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * The directory of a token, opened and checked, from the table or now.
  * Below the named directories nothing is followed: a link there is
@@ -329,6 +452,13 @@ ctx_dir(struct ictx *c, const char *token, int create, struct idir **out)
 		return pki_err_set(c->err, PKI_E_LIMIT, "install: path too long");
 	strcpy(tok, token);
 	slash = strrchr(tok, '/');
+	for (i = 0; slash == NULL && i < NBASES; i++)
+		if (strcmp(tok, parent_token[i]) == 0) {
+			r = open_parent(c, (int)i, &path, &fd);
+			if (r != 0)
+				return r > 0 ? 0 : -1;
+			goto have;
+		}
 	if (slash == NULL) {
 		if (strcmp(tok, "cert-dir") == 0)
 			base = o->cert_dir;
@@ -407,6 +537,12 @@ ctx_dir(struct ictx *c, const char *token, int create, struct idir **out)
 		return -1;
 	}
 have:
+	if (c->ndirs == MAX_DIRS) {
+		(void)close(fd);
+		free(path);
+		return pki_err_set(c->err, PKI_E_LIMIT, "install: more than %d directories",
+			MAX_DIRS);
+	}
 	d = &c->dirs[c->ndirs];
 	d->token = pki_strdup(token, c->err);
 	if (d->token == NULL) {
@@ -628,6 +764,50 @@ backup_if_there(struct ictx *c, struct idir *d, const char *name)
 		return e;
 	backup_rel_dir(d, rel, sizeof(rel));
 	return add_backup(c, d, name, rel);
+}
+
+static int
+any_swap_to_backup(const struct ictx *c)
+{
+	int b;
+
+	for (b = 0; b < NBASES; b++)
+		if (c->sw[b].planned && c->sw[b].to_backup)
+			return 1;
+	return 0;
+}
+
+/* The backup folder, built as "partial", renamed to "final" once whole;
+ * done when only "final" is there. */
+static int
+name_backup(struct idir *tmp, const char *partial, const char *final, struct pki_err *err)
+{
+	char q[PKI_QPATH_MAX];
+	struct stat st;
+
+	if (renameat2(tmp->fd, partial, tmp->fd, final, RENAME_NOREPLACE) != 0) {
+		if (errno == ENOENT && fstatat(tmp->fd, final, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISDIR(st.st_mode))
+			return 0;
+		return pki_err_set(err, PKI_E_IO, "backup '%s': cannot rename into place: %s",
+			qat(tmp->path, final, q), strerror(errno));
+	}
+	if (fsync(tmp->fd) != 0)
+		return pki_err_set(err, PKI_E_IO, "directory '%s': cannot sync: %s",
+			quote(tmp->path, q), strerror(errno));
+	return 0;
+}
+
+/* A pair in d changes key and certificate: d's swappable directory is
+ * swapped whole. */
+static void
+need_swap(struct ictx *c, const struct idir *d)
+{
+	char rel[PATH_MAX];
+	int b = tok_base(d->token, rel, sizeof(rel));
+
+	if (b >= 0)
+		c->sw[b].need = 1;
 }
 
 /* ---- the CAs --------------------------------------------------------------- */
@@ -967,6 +1147,10 @@ plan_pair(struct ictx *c, const char *entry, const struct pki_profile *p,
 		ret = 0;
 		goto out;
 	}
+	/* key and certificate both change: the directory is swapped whole
+	 * (unless --in-place), so that the pair is never half old */
+	if (use_staged && has_crt)
+		need_swap(c, d);
 	/* the pair about to be replaced goes into the backup first */
 	if (has_crt && backup_if_there(c, d, crt) != 0)
 		goto out;
@@ -975,8 +1159,9 @@ plan_pair(struct ictx *c, const char *entry, const struct pki_profile *p,
 	if (pki_cert_export_pem(cert, &pem, c->err) != 0 ||
 	    add_pending(c, d, crt, &pem, 0644, NULL, &pn) != 0)
 		goto out;
-	/* key then certificate, back to back: the only window is between them,
-	 * and a rerun closes it (the final key is then the certificate's) */
+	/* in place (--in-place): key then certificate, back to back; a rerun
+	 * closes the window between them (the final key is then the
+	 * certificate's) */
 	if (use_staged && add_op(c, OP_RENAME, stg, staged, d, keyn, skey, 0) != 0)
 		goto out;
 	if (add_op(c, OP_RENAME, d, pn, d, crt, NULL, 0) != 0)
@@ -1099,7 +1284,8 @@ plan_kubeconfig_body(struct ictx *c, const char *entry, const struct pki_profile
 	struct pki_x509info info = { 0 };
 	struct cainfo *ca;
 	size_t before = c->refusals->n;
-	int ret = -1, has_staged = 0, m, kubelet, refs, use_staged = 0, has_fkey = 0;
+	int ret = -1, has_staged = 0, m, kubelet, refs, use_staged = 0, has_fkey = 0,
+		has_fcrt = 0;
 
 	kubelet = !c->o->embed && strcmp(pki_profile_name(p), "kubelet.conf") == 0;
 	refs = !c->o->embed && !kubelet;
@@ -1123,7 +1309,7 @@ plan_kubeconfig_body(struct ictx *c, const char *entry, const struct pki_profile
 	quote(path, q);
 	if (target_state(d, name, 0, c->err) < 0 ||
 	    (stg != NULL && (has_staged = target_state(stg, staged, 0, c->err)) < 0) ||
-	    (refs && (target_state(cd, crt, 0, c->err) < 0 ||
+	    (refs && ((has_fcrt = target_state(cd, crt, 0, c->err)) < 0 ||
 			     (has_fkey = target_state(cd, keyn, 0, c->err)) < 0)) ||
 	    (kubelet && target_state(kd, KUBELET_CURRENT, 1, c->err) < 0)) {
 		ret = entry_refusal_from_err(c, entry);
@@ -1205,6 +1391,8 @@ plan_kubeconfig_body(struct ictx *c, const char *entry, const struct pki_profile
 	if (backup_if_there(c, d, name) != 0)
 		goto out;
 	if (refs) {
+		if (use_staged && has_fcrt)
+			need_swap(c, cd);
 		if (backup_if_there(c, cd, crt) != 0 ||
 		    (use_staged && backup_if_there(c, cd, keyn) != 0))
 			goto out;
@@ -1495,9 +1683,13 @@ out:
  * The intent file: every directory the steps use, as found (its realpath,
  * hex-encoded, and st_dev/st_ino), then the steps, each with the SHA-256
  * of what it moves or removes:
- *   dir <token> <dev> <ino> <hex realpath>
+ *   dir <token> <dev> <ino> <hex realpath>	("- -": swapped whole)
+ *   swap <token> <parent token> <name> <next name> <dev> <ino> <dest token> <dest name>
+ *   name <token> <partial backup folder> <backup folder>
  *   rename <token> <name> <token> <name> <sha256> [<key id>]
- *   unlink <token> <name> <sha256> <key id> <kubeconfig token> <kubeconfig>
+ *   unlink <token> <name> <sha256> <key id> <holder token> <holder>
+ * where a holder is the kubeconfig or key file that holds the removed key
+ * now. The swaps come first.
  */
 static int
 intent_text(struct ictx *c, struct pki_buf *out)
@@ -1505,7 +1697,7 @@ intent_text(struct ictx *c, struct pki_buf *out)
 	char hex[65], real[PATH_MAX], rhex[2 * PATH_MAX + 1], q[PKI_QPATH_MAX];
 	struct stat st;
 	size_t i;
-	int exists, r;
+	int exists, r, b;
 
 	if (pki_buf_printf(out, c->err, INTENT_MAGIC "\nid %s\n", c->id) != 0)
 		return -1;
@@ -1516,19 +1708,46 @@ intent_text(struct ictx *c, struct pki_buf *out)
 			return pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot resolve: %s",
 				quote(d->path, q), strerror(errno));
 		hex_id((const unsigned char *)real, strlen(real), rhex);
-		if (pki_buf_printf(out, c->err, "dir %s %ju %ju %s\n", d->token,
-			    (uintmax_t)st.st_dev, (uintmax_t)st.st_ino, rhex) != 0)
+		/* a directory swapped whole is another one after the swap: its
+		 * path is checked, the swap line names the tree it will be */
+		if (in_swapped(c, d))
+			r = pki_buf_printf(out, c->err, "dir %s - - %s\n", d->token, rhex);
+		else
+			r = pki_buf_printf(out, c->err, "dir %s %ju %ju %s\n", d->token,
+				(uintmax_t)st.st_dev, (uintmax_t)st.st_ino, rhex);
+		if (r != 0)
 			return -1;
 	}
+	for (b = 0; b < NBASES; b++) {
+		const struct swap *sw = &c->sw[b];
+
+		if (sw->planned &&
+		    pki_buf_printf(out, c->err, "swap %s %s %s %s %ju %ju %s %s\n", base_token[b],
+			    parent_token[b], sw->name, sw->next, sw->dev, sw->ino, sw->dest_tok,
+			    sw->dest_name) != 0)
+			return -1;
+	}
+	if (c->bk_tmp != NULL && any_swap_to_backup(c) &&
+	    pki_buf_printf(out, c->err, "name %s %s %s\n", c->bk_tmp->token, c->bk_partial,
+		    c->bk_name) != 0)
+		return -1;
 	for (i = 0; i < c->nops; i++) {
 		const struct op *op = &c->ops[i];
 
+		/* made in a next tree; a staged key moved there from a directory
+		 * not swapped is removed once the tree is in */
+		if (realized(c, op) && (op->kind == OP_UNLINK || in_swapped(c, op->from)))
+			continue;
 		if (hash_at(op->from, op->from_name, hex, &exists, c->err) != 0)
 			return -1;
 		if (!exists)
 			return pki_err_set(c->err, PKI_E_IO, "'%s': vanished during the install",
 				qat(op->from->path, op->from_name, q));
-		if (op->kind == OP_RENAME)
+		if (realized(c, op))
+			r = pki_buf_printf(out, c->err, "unlink %s %s %s %s %s %s\n",
+				op->from->token, op->from_name, hex, op->keyid, op->to->token,
+				op->to_name);
+		else if (op->kind == OP_RENAME)
 			r = pki_buf_printf(out, c->err, "rename %s %s %s %s %s%s%s\n",
 				op->from->token, op->from_name, op->to->token, op->to_name, hex,
 				op->keyid[0] ? " " : "", op->keyid);
@@ -1547,7 +1766,7 @@ static int
 token_ok(const char *t)
 {
 	static const char *const bases[] = { "cert-dir", "kubeconfig-dir", "kubelet-dir",
-		"staging" };
+		"staging", "cert-dir-parent", "kubelet-dir-parent" };
 	char buf[PATH_MAX], *save = NULL, *comp;
 	size_t i, bl;
 
@@ -1560,7 +1779,7 @@ token_ok(const char *t)
 		return 0;
 	if (t[bl] == '\0')
 		return 1;
-	if (strcmp(bases[i], "staging") == 0)
+	if (strcmp(bases[i], "staging") == 0 || strstr(bases[i], "-parent") != NULL)
 		return 0;
 	strcpy(buf, t + bl + 1);
 	for (comp = strtok_r(buf, "/", &save); comp != NULL; comp = strtok_r(NULL, "/", &save))
@@ -1598,6 +1817,10 @@ replay_dir(struct ictx *c, char **f, size_t nf, const char *iq, unsigned line)
 	hex_id((const unsigned char *)real, strlen(real), rhex);
 	(void)snprintf(dev, sizeof(dev), "%ju", (uintmax_t)st.st_dev);
 	(void)snprintf(ino, sizeof(ino), "%ju", (uintmax_t)st.st_ino);
+	/* a directory swapped whole: its path alone (the swap line checks the tree) */
+	if (strcmp(f[2], "-") == 0 && strcmp(f[3], "-") == 0 && tok_base(f[1], real,
+		    sizeof(real)) >= 0)
+		(void)snprintf(dev, sizeof(dev), "-"), (void)snprintf(ino, sizeof(ino), "-");
 	if (strcmp(dev, f[2]) != 0 || strcmp(ino, f[3]) != 0 || strcmp(rhex, f[4]) != 0)
 		return pki_err_set(c->err, PKI_E_INVALID,
 			"install intent '%s': directory '%s' is not the %s the interrupted install "
@@ -1648,6 +1871,80 @@ out:
 	pki_buf_free(&data);
 	free(path);
 	return ret;
+}
+
+/* The key id of the file that holds a key now: a key file ("*.key") or a
+ * kubeconfig; "" when it is missing. */
+static int
+holder_key_id(struct idir *d, const char *name, char hex[65], struct pki_err *err)
+{
+	struct pki_key *key = NULL;
+	struct pki_buf data = { 0 };
+	unsigned char id[32];
+	char *path = NULL;
+	size_t n = strlen(name);
+	int exists, ret = -1;
+
+	if (n <= 4 || strcmp(name + n - 4, ".key") != 0)
+		return kubeconfig_key_id(d, name, hex, err);
+	hex[0] = '\0';
+	if (read_at(d, name, PKI_CAP_KEY, &data, &exists, err) != 0)
+		return -1;
+	if (!exists) {
+		ret = 0;
+		goto out;
+	}
+	if (join3(&path, d->path, name, err) != 0 ||
+	    pki_key_parse(data.data, data.len, path, &key, err) != 0 ||
+	    pki_key_public_id(key, id, err) != 0)
+		goto out;
+	hex_id(id, sizeof(id), hex);
+	ret = 0;
+out:
+	pki_key_free(key);
+	pki_buf_free(&data);
+	free(path);
+	return ret;
+}
+
+static int carry_swap(struct ictx *c, int b) PKI_WUR;
+
+/*
+ * A "swap" line: the swap of a directory whole, carried out from wherever
+ * the interrupted run stopped. Its names must be the directory's own and
+ * the next tree's, its parent the one this run finds.
+ */
+static int
+replay_swap(struct ictx *c, char **f, size_t nf, const char *iq, unsigned line)
+{
+	struct idir *parent = NULL;
+	struct swap *sw;
+	uint64_t dev, ino;
+	int b;
+
+	for (b = 0; b < NBASES; b++)
+		if (nf == 9 && strcmp(f[1], base_token[b]) == 0 &&
+		    strcmp(f[2], parent_token[b]) == 0)
+			break;
+	if (b == NBASES || !safe_name(f[3]) || !safe_name(f[4]) || !token_ok(f[7]) ||
+	    !safe_name(f[8]) || pki_parse_u64(f[5], 0, UINT64_MAX, &dev) != 0 ||
+	    pki_parse_u64(f[6], 1, UINT64_MAX, &ino) != 0)
+		return pki_err_set(c->err, PKI_E_PARSE, "install intent '%s': line %u: malformed",
+			iq, line);
+	if (ctx_dir(c, parent_token[b], 0, &parent) != 0)
+		return -1;
+	sw = &c->sw[b];
+	/* the names open_parent() found for this run's directory */
+	if (parent == NULL || strcmp(f[3], sw->name) != 0 || strcmp(f[4], sw->next) != 0)
+		return pki_err_set(c->err, PKI_E_INVALID, "install intent '%s': line %u: the "
+			"swap of another directory than '%s'; rerun with the same --cert-dir and "
+			"--kubelet-dir", iq, line, f[1]);
+	sw->parent = parent;
+	sw->dev = dev;
+	sw->ino = ino;
+	(void)snprintf(sw->dest_tok, sizeof(sw->dest_tok), "%s", f[7]);
+	(void)snprintf(sw->dest_name, sizeof(sw->dest_name), "%s", f[8]);
+	return carry_swap(c, b);
 }
 
 /*
@@ -1725,12 +2022,12 @@ replay_step(struct ictx *c, char **f, size_t nf, const char *iq, unsigned line)
 		}
 	}
 	if (!rename_op) {
-		if (kubeconfig_key_id(holder, f[6], hex, c->err) != 0)
+		if (holder_key_id(holder, f[6], hex, c->err) != 0)
 			goto out;
 		if (strcmp(hex, keyid) != 0) {
 			pki_err_set(c->err, PKI_E_INVALID,
-				"install intent '%s': staged key '%s' is not the key of kubeconfig "
-				"'%s'; keeping it", iq, q, qat(holder->path, f[6], q2));
+				"install intent '%s': staged key '%s' is not the key of '%s'; "
+				"keeping it", iq, q, qat(holder->path, f[6], q2));
 			goto out;
 		}
 		if (unlinkat(from->fd, f[2], 0) != 0) {
@@ -1803,39 +2100,6 @@ sweep_stale(struct ictx *c)
 	}
 }
 
-/* Removes the tree `name` in dfd (a killed run's partial backup: plain
- * files in a few directories); links are removed, never followed. */
-static void
-remove_tree_at(int dfd, const char *name, int depth)
-{
-	struct dirent *de;
-	struct stat st;
-	DIR *dh;
-	int fd;
-
-	if (depth > 8)
-		return;
-	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	if ((dh = fdopendir(fd)) == NULL) {
-		(void)close(fd);
-		return;
-	}
-	while ((de = readdir(dh)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-			continue;
-		if (S_ISDIR(st.st_mode))
-			remove_tree_at(fd, de->d_name, depth + 1);
-		else
-			(void)unlinkat(fd, de->d_name, 0);
-	}
-	(void)closedir(dh);
-	(void)unlinkat(dfd, name, AT_REMOVEDIR);
-}
-
 /* Backups a killed run left half made (".kpki-backup-*.partial") go. */
 static void
 sweep_partial_backups(struct ictx *c)
@@ -1861,7 +2125,7 @@ sweep_partial_backups(struct ictx *c)
 
 		if (strncmp(de->d_name, ".kpki-backup-", 13) == 0 && len > 21 &&
 		    strcmp(de->d_name + len - 8, ".partial") == 0)
-			remove_tree_at(tmp->fd, de->d_name, 0);
+			pki_tree_removeat(tmp->fd, de->d_name, 8);
 	}
 	(void)closedir(dh);
 	(void)fsync(tmp->fd);
@@ -1890,7 +2154,7 @@ replay_intent(struct ictx *c)
 {
 	struct idir *stg = NULL;
 	struct pki_buf buf = { 0 };
-	char *path = NULL, iq[PKI_QPATH_MAX], *line, *next, *f[8];
+	char *path = NULL, iq[PKI_QPATH_MAX], *line, *next, *f[10];
 	unsigned lineno = 0;
 	size_t nf;
 	int exists, ret = -1;
@@ -1919,7 +2183,7 @@ replay_intent(struct ictx *c)
 		*next++ = '\0';
 		lineno++;
 		if (lineno == 1) {
-			if (strcmp(line, INTENT_MAGIC) != 0) {
+			if (strcmp(line, INTENT_MAGIC) != 0 && strcmp(line, INTENT_MAGIC_V2) != 0) {
 				pki_err_set(c->err, PKI_E_PARSE,
 					"install intent '%s': not an intent file", iq);
 				goto out;
@@ -1950,6 +2214,33 @@ replay_intent(struct ictx *c)
 				goto out;
 			continue;
 		}
+		if (nf >= 1 && strcmp(f[0], "swap") == 0 && !c->o->dry_run) {
+			if (replay_swap(c, f, nf, iq, lineno) != 0)
+				goto out;
+			continue;
+		}
+		if (nf >= 1 && strcmp(f[0], "name") == 0 && !c->o->dry_run) {
+			struct idir *tmp = NULL;
+
+			if (nf != 4 || strcmp(f[1], "kubeconfig-dir/tmp") != 0 ||
+			    !safe_name(f[2]) || !safe_name(f[3]) ||
+			    strncmp(f[2], ".kpki-backup-", 13) != 0 ||
+			    strncmp(f[3], "kpki-backup-", 12) != 0) {
+				pki_err_set(c->err, PKI_E_PARSE, "install intent '%s': line %u: "
+					"malformed", iq, lineno);
+				goto out;
+			}
+			if (ctx_dir(c, f[1], 0, &tmp) != 0)
+				goto out;
+			if (tmp == NULL) {
+				pki_err_set(c->err, PKI_E_NOTFOUND, "install intent '%s': line %u: "
+					"the backup folder's directory is missing", iq, lineno);
+				goto out;
+			}
+			if (name_backup(tmp, f[2], f[3], c->err) != 0)
+				goto out;
+			continue;
+		}
 		/* every directory is the one the interrupted run used: a dry run
 		 * stops here */
 		if (c->o->dry_run) {
@@ -1977,6 +2268,507 @@ out:
 	return ret;
 }
 
+/* ---- swapping a directory whole ----------------------------------------------- */
+
+/* Whether real path a is b or lies below it. */
+static int
+path_within(const char *a, const char *b)
+{
+	size_t n = strlen(b);
+
+	return strncmp(a, b, n) == 0 && (a[n] == '\0' || a[n] == '/' || strcmp(b, "/") == 0);
+}
+
+static int
+refuse_swap(struct ictx *c, const char *dir, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+refuse_swap(struct ictx *c, const char *dir, const char *fmt, ...)
+{
+	char msg[PKI_ERR_MSG_MAX], q[PKI_QPATH_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return pki_names_addf(c->refusals, c->err, "directory '%s': %s, so it cannot be "
+		"swapped whole to change each key together with its certificate; rerun with "
+		"--in-place to replace them one after the other", quote(dir, q), msg);
+}
+
+/*
+ * The directories swapped whole, checked now (a dry run says what the
+ * commit would meet): not a mount point, holding no other directory the
+ * install writes in, in a parent that lets us create. The previous tree
+ * goes into the backup folder when that is on the same filesystem, else
+ * beside the directory as "<name>.kpki-backup-<stamp>". Problems are
+ * refusals.
+ */
+static int
+plan_swaps(struct ictx *c)
+{
+	const char *others[3] = { c->o->cert_dir, c->o->kc_dir, c->kubelet_dir };
+	char q[PKI_QPATH_MAX], rb[PATH_MAX], ro[PATH_MAX];
+	struct idir *base = NULL, *parent = NULL, *kd = NULL, *tmp = NULL;
+	struct stat sb, sp, st;
+	size_t i, j;
+	int b, bad;
+
+	for (b = 0; b < NBASES; b++) {
+		struct swap *sw = &c->sw[b];
+
+		if (!sw->need || c->o->in_place)
+			continue;
+		if (ctx_dir(c, base_token[b], 0, &base) != 0)
+			return -1;
+		if (base == NULL)
+			continue; /* refused entry by entry */
+		if (ctx_dir(c, parent_token[b], 0, &parent) != 0) {
+			if (c->err->code == PKI_E_NOMEM ||
+			    refuse_swap(c, base->path, "%s", c->err->msg) != 0)
+				return -1;
+			pki_err_clear(c->err);
+			continue;
+		}
+		if (fstat(base->fd, &sb) != 0 || fstat(parent->fd, &sp) != 0 ||
+		    realpath(base->path, rb) == NULL)
+			return pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot stat: %s",
+				quote(base->path, q), strerror(errno));
+		if (sb.st_dev != sp.st_dev) {
+			if (refuse_swap(c, base->path, "is a mount point") != 0)
+				return -1;
+			continue;
+		}
+		if (faccessat(parent->fd, ".", W_OK | X_OK, AT_EACCESS) != 0) {
+			if (refuse_swap(c, base->path, "cannot create in '%s': %s",
+				    parent->path, strerror(errno)) != 0)
+				return -1;
+			continue;
+		}
+		for (i = 0, bad = 0; i < PKI_ARRAY_LEN(others) && !bad; i++)
+			if (i != (b == BASE_CERT ? 0u : 2u) && realpath(others[i], ro) != NULL &&
+			    path_within(ro, rb))
+				bad = refuse_swap(c, base->path, "holds '%s', which the install "
+					"writes in too", quote(others[i], q)) != 0 ? -1 : 1;
+		if (bad != 0) {
+			if (bad < 0)
+				return -1;
+			continue;
+		}
+		/* the backup folder's directory, or the kubeconfig dir it is made in */
+		if (ctx_dir(c, "kubeconfig-dir/tmp", 0, &tmp) != 0)
+			pki_err_clear(c->err); /* check_commit_dirs() says why */
+		if (tmp == NULL && ctx_dir(c, "kubeconfig-dir", 0, &kd) != 0)
+			pki_err_clear(c->err);
+		if ((tmp != NULL || kd != NULL) && fstat((tmp != NULL ? tmp : kd)->fd, &st) == 0 &&
+		    st.st_dev == sp.st_dev) {
+			sw->to_backup = 1;
+			backup_rel_dir(base, sw->dest_name, sizeof(sw->dest_name));
+		} else {
+			(void)snprintf(sw->dest_tok, sizeof(sw->dest_tok), "%s", parent_token[b]);
+			(void)snprintf(sw->dest_name, sizeof(sw->dest_name), "%s.kpki-backup-%s",
+				sw->name, c->stamp);
+			if (fstatat(parent->fd, sw->dest_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+				if (refuse_swap(c, base->path, "'%s' is there already",
+					    qat(parent->path, sw->dest_name, q)) != 0)
+					return -1;
+				continue;
+			}
+		}
+		sw->parent = parent;
+		sw->planned = 1;
+		/* the whole previous tree is the backup of the files in it */
+		for (i = j = 0; i < c->nbk; i++) {
+			if (in_swapped(c, c->bk[i].dir)) {
+				free(c->bk[i].name);
+				free(c->bk[i].rel);
+				continue;
+			}
+			c->bk[j++] = c->bk[i];
+		}
+		c->nbk = j;
+		if (note(c, "would swap '%s' whole (each key with its certificate), keeping the "
+			    "previous tree %s '%s'", quote(base->path, q),
+			    sw->to_backup ? "in the backup folder as" : "beside it as",
+			    sw->dest_name) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The path of a directory of the next tree, for messages. */
+static void
+next_path(const struct swap *sw, const char *rel, char *out, size_t cap)
+{
+	(void)snprintf(out, cap, "%s/%s%s%s", sw->parent->path, sw->next, rel[0] ? "/" : "", rel);
+}
+
+/* Opens the directory rel (a path inside) of the tree open at fd. */
+static int
+open_rel(int fd, const char *rel, const char *what, struct pki_err *err)
+{
+	char buf[PATH_MAX], *save = NULL, *comp, q[PKI_QPATH_MAX];
+	int cur = dup(fd), nfd;
+
+	if (cur < 0 || strlen(rel) >= sizeof(buf)) {
+		if (cur >= 0)
+			(void)close(cur);
+		return pki_err_set(err, PKI_E_IO, "directory '%s': cannot open", quote(what, q));
+	}
+	strcpy(buf, rel);
+	for (comp = strtok_r(buf, "/", &save); comp != NULL; comp = strtok_r(NULL, "/", &save)) {
+		nfd = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		(void)close(cur);
+		if (nfd < 0)
+			return pki_err_set(err, PKI_E_IO, "directory '%s': cannot open: %s",
+				quote(what, q), strerror(errno));
+		cur = nfd;
+	}
+	return cur;
+}
+
+struct skipctx {
+	struct ictx *c;
+	int b;
+};
+
+/* What the copy of base b leaves out: our own leftovers, the intent file,
+ * and every file an op replaces, moves away or removes. */
+static int
+swap_skip(const char *rel, void *arg)
+{
+	const struct skipctx *sk = arg;
+	const struct ictx *c = sk->c;
+	const char *name = strrchr(rel, '/');
+	char dir[PATH_MAX], full[2 * PATH_MAX + 2];
+	size_t i, n;
+
+	name = name != NULL ? name + 1 : rel;
+	n = strlen(name);
+	if (name[0] == '.' && (strstr(name, PENDING_SUFFIX ".tmp-") != NULL ||
+				      (n > sizeof(PENDING_SUFFIX) &&
+					      strcmp(name + n - sizeof(PENDING_SUFFIX) + 1,
+						      PENDING_SUFFIX) == 0) ||
+				      strncmp(name, "." INTENT_NAME ".tmp-",
+					      sizeof(INTENT_NAME) + 5) == 0))
+		return 1;
+	if (sk->b == BASE_CERT && strcmp(rel, PKI_STAGING_DIR "/" INTENT_NAME) == 0)
+		return 1;
+	for (i = 0; i < c->nops; i++) {
+		const struct op *op = &c->ops[i];
+
+		if (!realized(c, op))
+			continue;
+		if (op->kind == OP_RENAME && tok_base(op->to->token, dir, sizeof(dir)) == sk->b) {
+			(void)snprintf(full, sizeof(full), "%s%s%s", dir, dir[0] ? "/" : "",
+				op->to_name);
+			if (strcmp(full, rel) == 0)
+				return 1;
+		}
+		if (tok_base(op->from->token, dir, sizeof(dir)) == sk->b) {
+			(void)snprintf(full, sizeof(full), "%s%s%s", dir, dir[0] ? "/" : "",
+				op->from_name);
+			if (strcmp(full, rel) == 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* The pending file an op moves, or NULL (a staged key). */
+static const struct pending *
+pending_of(const struct ictx *c, const struct op *op)
+{
+	size_t i;
+
+	for (i = 0; i < c->npend; i++)
+		if (c->pend[i].dir == op->from && strcmp(c->pend[i].name, op->from_name) == 0)
+			return &c->pend[i];
+	return NULL;
+}
+
+/*
+ * Builds the next tree of base b beside it: a copy of the directory, less
+ * what swap_skip() leaves out, with each new file an op would rename into
+ * it written at its final name. The copy gets the directory's owner and
+ * mode and is synced whole before anything is exchanged.
+ */
+static int
+build_swap(struct ictx *c, int b)
+{
+	struct swap *sw = &c->sw[b];
+	struct skipctx sk = { c, b };
+	struct pki_tree_copy opt = { swap_skip, &sk, 4096, 64u * 1024 * 1024, 8 };
+	struct pki_buf data = { 0 };
+	struct idir *base = NULL;
+	char where[PATH_MAX + 2 * NAME_MAX], rel[PATH_MAX], q[PKI_QPATH_MAX];
+	struct stat st;
+	size_t i;
+	int dfd = -1, exists, ret = -1;
+
+	if (ctx_dir(c, base_token[b], 0, &base) != 0)
+		return -1;
+	if (base == NULL)
+		return pki_err_set(c->err, PKI_E_IO, "directory '%s': vanished during the install",
+			quote(c->o->cert_dir, q));
+	next_path(sw, "", where, sizeof(where));
+	quote(where, q);
+	if (mkdirat(sw->parent->fd, sw->next, 0700) != 0)
+		return pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot create: %s", q,
+			strerror(errno));
+	sw->built = 1;
+	sw->nfd = openat(sw->parent->fd, sw->next, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		O_CLOEXEC);
+	if (sw->nfd < 0 || fstat(sw->nfd, &st) != 0)
+		return pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot open: %s", q,
+			strerror(errno));
+	sw->dev = (uintmax_t)st.st_dev;
+	sw->ino = (uintmax_t)st.st_ino;
+	if (pki_tree_copyat(base->fd, base->path, sw->nfd, where, &opt, c->err) != 0)
+		return -1;
+	for (i = 0; i < c->nops; i++) {
+		const struct op *op = &c->ops[i];
+		const struct pending *p;
+
+		if (op->kind != OP_RENAME || !realized(c, op) ||
+		    tok_base(op->to->token, rel, sizeof(rel)) != b)
+			continue;
+		next_path(sw, rel, where, sizeof(where));
+		if ((dfd = open_rel(sw->nfd, rel, where, c->err)) < 0)
+			goto out;
+		p = pending_of(c, op);
+		if (p != NULL && p->link_to != NULL) {
+			if (symlinkat(p->link_to, dfd, op->to_name) != 0) {
+				pki_err_set(c->err, PKI_E_IO, "'%s': cannot create: %s",
+					qat(where, op->to_name, q), strerror(errno));
+				goto out;
+			}
+		} else if (p != NULL) {
+			if (pki_file_createat(dfd, where, op->to_name, p->data.data, p->data.len,
+				    p->mode, c->err) != 0)
+				goto out;
+		} else {
+			/* a staged key, read again as the plan checked it */
+			if (read_at(op->from, op->from_name, PKI_CAP_KEY, &data, &exists,
+				    c->err) != 0)
+				goto out;
+			if (!exists) {
+				pki_err_set(c->err, PKI_E_IO, "'%s': vanished during the install",
+					qat(op->from->path, op->from_name, q));
+				goto out;
+			}
+			if (pki_file_createat(dfd, where, op->to_name, data.data, data.len, 0600,
+				    c->err) != 0)
+				goto out;
+			pki_buf_free(&data);
+		}
+		if (fsync(dfd) != 0) {
+			pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot sync: %s",
+				quote(where, q), strerror(errno));
+			goto out;
+		}
+		(void)close(dfd);
+		dfd = -1;
+	}
+	/* the intent file's place in the cert dir */
+	if (b == BASE_CERT && mkdirat(sw->nfd, PKI_STAGING_DIR, 0700) != 0 && errno != EEXIST) {
+		pki_err_set(c->err, PKI_E_IO, "directory '%s/%s': cannot create: %s", q,
+			PKI_STAGING_DIR, strerror(errno));
+		goto out;
+	}
+	if (fstat(base->fd, &st) != 0 ||
+	    ((st.st_uid != geteuid() || st.st_gid != getegid()) &&
+		    fchown(sw->nfd, st.st_uid, st.st_gid) != 0) ||
+	    fchmod(sw->nfd, st.st_mode & 07777) != 0 || fsync(sw->nfd) != 0 ||
+	    fsync(sw->parent->fd) != 0) {
+		pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot give it the owner and mode "
+			"of '%s', or sync it: %s", q, base->path, strerror(errno));
+		goto out;
+	}
+	ret = 0;
+out:
+	if (dfd >= 0)
+		(void)close(dfd);
+	pki_buf_free(&data);
+	return ret;
+}
+
+/* The intent file, in the next cert tree too: after the exchange it is the
+ * live one. */
+static int
+next_intent(struct ictx *c, const struct pki_buf *intent)
+{
+	struct swap *sw = &c->sw[BASE_CERT];
+	char where[PATH_MAX + 2 * NAME_MAX];
+	int fd, ret;
+
+	if (!sw->planned)
+		return 0;
+	next_path(sw, PKI_STAGING_DIR, where, sizeof(where));
+	if ((fd = open_rel(sw->nfd, PKI_STAGING_DIR, where, c->err)) < 0)
+		return -1;
+	ret = pki_file_writeat(fd, where, INTENT_NAME, intent->data, intent->len, 0600, 0,
+		c->err);
+	(void)close(fd);
+	return ret;
+}
+
+/* After an exchange: every directory of base b is opened again, parents
+ * first, so that what follows works in the live tree. */
+static int
+reopen_dirs(struct ictx *c, int b)
+{
+	char rel[PATH_MAX], ptok[PATH_MAX], *slash, q[PKI_QPATH_MAX];
+	struct idir *parent;
+	const char *comp;
+	size_t i, k;
+	int fd, r;
+
+	for (i = 0; i < c->ndirs; i++) {
+		struct idir *d = &c->dirs[i];
+
+		if (tok_base(d->token, rel, sizeof(rel)) != b)
+			continue;
+		if (rel[0] == '\0') {
+			r = open_base(d->path, &fd, c->err);
+			if (r != 0)
+				return r > 0 ? pki_err_set(c->err, PKI_E_NOTFOUND,
+						       "directory '%s': missing after the swap",
+						       quote(d->path, q)) : -1;
+		} else {
+			if (strcmp(d->token, "staging") == 0) {
+				(void)snprintf(ptok, sizeof(ptok), "%s", base_token[BASE_CERT]);
+				comp = PKI_STAGING_DIR;
+			} else {
+				(void)snprintf(ptok, sizeof(ptok), "%s", d->token);
+				slash = strrchr(ptok, '/');
+				*slash = '\0';
+				comp = slash + 1;
+			}
+			for (k = 0, parent = NULL; k < i; k++)
+				if (strcmp(c->dirs[k].token, ptok) == 0)
+					parent = &c->dirs[k];
+			fd = parent == NULL ? -1 :
+				openat(parent->fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					O_CLOEXEC);
+			if (fd < 0)
+				return pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot open "
+					"after the swap: %s", quote(d->path, q),
+					parent == NULL ? "no parent" : strerror(errno));
+		}
+		(void)close(d->fd);
+		d->fd = fd;
+	}
+	return 0;
+}
+
+/*
+ * Carries out a swap of base b, from wherever an interrupted run left it:
+ * the exchange (unless the live directory is already the next tree), then
+ * the previous tree, now at the next tree's name, to its place, and (the
+ * cert dir) the staging directory it still holds removed, its keys being
+ * the live ones now.
+ */
+static int
+carry_swap(struct ictx *c, int b)
+{
+	struct swap *sw = &c->sw[b];
+	struct idir *dest = NULL;
+	char q[PKI_QPATH_MAX], q2[PKI_QPATH_MAX];
+	struct stat st;
+	int fd;
+
+	qat(sw->parent->path, sw->name, q);
+	if (fstatat(sw->parent->fd, sw->name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    !S_ISDIR(st.st_mode))
+		return pki_err_set(c->err, PKI_E_IO, "directory '%s': missing, or not a "
+			"directory", q);
+	if ((uintmax_t)st.st_dev != sw->dev || (uintmax_t)st.st_ino != sw->ino) {
+		if (fstatat(sw->parent->fd, sw->next, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISDIR(st.st_mode) || (uintmax_t)st.st_dev != sw->dev ||
+		    (uintmax_t)st.st_ino != sw->ino)
+			return pki_err_set(c->err, PKI_E_INVALID, "neither '%s' nor '%s' is the "
+				"tree the interrupted install built; refusing to go on", q,
+				qat(sw->parent->path, sw->next, q2));
+		if (renameat2(sw->parent->fd, sw->next, sw->parent->fd, sw->name,
+			    RENAME_EXCHANGE) != 0)
+			return pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot swap it whole "
+				"with '%s': %s%s", q, qat(sw->parent->path, sw->next, q2),
+				strerror(errno), errno == EINVAL ? " (the filesystem cannot "
+				"exchange directories: use --in-place)" : "");
+		if (fsync(sw->parent->fd) != 0)
+			return pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot sync: %s",
+				quote(sw->parent->path, q2), strerror(errno));
+	}
+	if (reopen_dirs(c, b) != 0 || ctx_dir(c, sw->dest_tok, 0, &dest) != 0)
+		return -1;
+	if (dest == NULL)
+		return pki_err_set(c->err, PKI_E_NOTFOUND, "directory '%s' for the previous "
+			"tree is missing", sw->dest_tok);
+	if (fstatat(sw->parent->fd, sw->next, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (!S_ISDIR(st.st_mode))
+			return pki_err_set(c->err, PKI_E_INVALID, "'%s': not a directory",
+				qat(sw->parent->path, sw->next, q2));
+		if (renameat2(sw->parent->fd, sw->next, dest->fd, sw->dest_name,
+			    RENAME_NOREPLACE) != 0 ||
+		    fsync(dest->fd) != 0 || fsync(sw->parent->fd) != 0)
+			return pki_err_set(c->err, PKI_E_IO, "the previous '%s': cannot move it "
+				"to '%s': %s", q, qat(dest->path, sw->dest_name, q2),
+				strerror(errno));
+	}
+	fd = openat(dest->fd, sw->dest_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return pki_err_set(c->err, PKI_E_IO, "the previous '%s' is not at '%s': %s", q,
+			qat(dest->path, sw->dest_name, q2), strerror(errno));
+	if (b == BASE_CERT)
+		pki_tree_removeat(fd, PKI_STAGING_DIR, 2);
+	(void)fsync(fd);
+	(void)close(fd);
+	return 0;
+}
+
+/* The next trees of a run that did not get as far as its intent file go. */
+static void
+drop_next(struct ictx *c)
+{
+	int b;
+
+	for (b = 0; b < NBASES; b++) {
+		if (c->sw[b].nfd >= 0)
+			(void)close(c->sw[b].nfd);
+		c->sw[b].nfd = -1;
+		if (c->sw[b].built) {
+			pki_tree_removeat(c->sw[b].parent->fd, c->sw[b].next, 10);
+			(void)fsync(c->sw[b].parent->fd);
+			c->sw[b].built = 0;
+		}
+	}
+}
+
+/* A next tree a killed run left before writing its intent file is removed
+ * (there is no intent file now, or it was carried out). */
+static void
+sweep_next(struct ictx *c)
+{
+	struct idir *parent;
+	struct stat st;
+	int b;
+
+	for (b = 0; b < NBASES; b++) {
+		parent = NULL;
+		if (ctx_dir(c, parent_token[b], 0, &parent) != 0 || parent == NULL) {
+			pki_err_clear(c->err);
+			continue;
+		}
+		if (fstatat(parent->fd, c->sw[b].next, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISDIR(st.st_mode) && st.st_uid == geteuid()) {
+			pki_tree_removeat(parent->fd, c->sw[b].next, 10);
+			(void)fsync(parent->fd);
+		}
+	}
+}
+
 /* ---- carrying the plan out ------------------------------------------------------ */
 
 /* The backup folder: <kc-dir>/tmp/kpki-backup-<stamp>[-N], 0700. */
@@ -1990,7 +2782,7 @@ write_backup(struct ictx *c)
 	int bfd = -1, ret = -1, n, exists;
 	size_t i;
 
-	if (c->nbk == 0)
+	if (c->nbk == 0 && !any_swap_to_backup(c))
 		return 0;
 	if (ctx_dir(c, "kubeconfig-dir/tmp", 1, &tmp) != 0)
 		return -1;
@@ -2018,6 +2810,12 @@ write_backup(struct ictx *c)
 			quote(tmp->path, q));
 	(void)snprintf(c->bk_partial, sizeof(c->bk_partial), "%s", name);
 	c->bk_tmp = tmp;
+	/* a directory swapped whole goes in as it was, once the swap is done,
+	 * and the folder is named after that */
+	for (n = 0; n < NBASES; n++)
+		if (c->sw[n].planned && c->sw[n].to_backup)
+			(void)snprintf(c->sw[n].dest_tok, sizeof(c->sw[n].dest_tok),
+				"kubeconfig-dir/tmp/%s", c->bk_partial);
 	if (join3(&bdir, tmp->path, name, c->err) != 0 ||
 	    pki_names_add(&c->made_dirs, bdir, c->err) != 0)
 		goto out;
@@ -2099,6 +2897,8 @@ write_pending(struct ictx *c)
 	for (i = 0; i < c->npend; i++) {
 		struct pending *p = &c->pend[i];
 
+		if (in_swapped(c, p->dir))
+			continue; /* written in the next tree */
 		if (p->link_to != NULL) {
 			/* ours from a crashed run, or nothing */
 			(void)unlinkat(p->dir->fd, p->name, 0);
@@ -2126,6 +2926,7 @@ rollback(struct ictx *c)
 	for (i = 0; i < c->npend; i++)
 		if (c->pend[i].written)
 			(void)unlinkat(c->pend[i].dir->fd, c->pend[i].name, 0);
+	drop_next(c);
 	/* the undo list names the backup's files under its .partial name */
 	if (c->bk_renamed &&
 	    renameat(c->bk_tmp->fd, c->bk_name, c->bk_tmp->fd, c->bk_partial) == 0)
@@ -2147,9 +2948,14 @@ commit(struct ictx *c)
 	struct pki_buf intent = { 0 };
 	char q[PKI_QPATH_MAX];
 	size_t i;
-	int ret = -1;
+	int ret = -1, b;
 
-	if (write_backup(c) != 0 || write_pending(c) != 0 || intent_text(c, &intent) != 0 ||
+	if (write_backup(c) != 0 || write_pending(c) != 0)
+		goto fail;
+	for (b = 0; b < NBASES; b++)
+		if (c->sw[b].planned && build_swap(c, b) != 0)
+			goto fail;
+	if (intent_text(c, &intent) != 0 || next_intent(c, &intent) != 0 ||
 	    ctx_dir(c, "staging", 1, &stg) != 0)
 		goto fail;
 	if (stg == NULL) {
@@ -2157,49 +2963,64 @@ commit(struct ictx *c)
 			quote(c->o->cert_dir, q));
 		goto fail;
 	}
-	/* the backup is whole: it gets its name before anything is replaced */
-	if (c->bk_tmp != NULL) {
-		if (renameat2(c->bk_tmp->fd, c->bk_partial, c->bk_tmp->fd, c->bk_name,
-			    RENAME_NOREPLACE) != 0) {
-			pki_err_set(c->err, PKI_E_IO, "backup '%s': cannot rename into place: %s",
-				qat(c->bk_tmp->path, c->bk_name, q), strerror(errno));
+	/* the backup is whole: it gets its name before anything is replaced
+	 * (with a swap, once the previous tree is in it) */
+	if (c->bk_tmp != NULL && !any_swap_to_backup(c)) {
+		if (name_backup(c->bk_tmp, c->bk_partial, c->bk_name, c->err) != 0)
 			goto fail;
-		}
 		c->bk_renamed = 1;
-		if (fsync(c->bk_tmp->fd) != 0) {
-			pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot sync: %s",
-				quote(c->bk_tmp->path, q), strerror(errno));
-			goto fail;
-		}
 	}
 	if (pki_file_writeat(stg->fd, stg->path, INTENT_NAME, intent.data, intent.len, 0600, 0,
 		    c->err) != 0)
 		goto fail;
 	c->intent_written = 1;
 	/* from here on a failure is finished by a rerun, not undone */
+	for (b = 0; b < NBASES; b++) {
+		if (!c->sw[b].planned)
+			continue;
+		(void)close(c->sw[b].nfd);
+		c->sw[b].nfd = -1;
+		if (carry_swap(c, b) != 0)
+			goto half_done;
+	}
+	if (c->bk_tmp != NULL && any_swap_to_backup(c)) {
+		if (name_backup(c->bk_tmp, c->bk_partial, c->bk_name, c->err) != 0)
+			goto half_done;
+		c->bk_renamed = 1;
+	}
 	for (i = 0; i < c->nops; i++) {
 		const struct op *op = &c->ops[i];
-		int r = op->kind == OP_RENAME ?
-			renameat(op->from->fd, op->from_name, op->to->fd, op->to_name) :
-			unlinkat(op->from->fd, op->from_name, 0);
+		int r, unlink_op = op->kind == OP_UNLINK;
 
+		if (realized(c, op)) {
+			if (unlink_op || in_swapped(c, op->from))
+				continue;
+			/* a staged key the next tree took from a directory not swapped */
+			unlink_op = 1;
+		}
+		r = !unlink_op ? renameat(op->from->fd, op->from_name, op->to->fd, op->to_name) :
+			unlinkat(op->from->fd, op->from_name, 0);
 		if (r != 0) {
 			pki_err_set(c->err, PKI_E_IO, "'%s': cannot %s: %s; the install is half "
 				"done: rerun the same command to finish it",
 				qat(op->from->path, op->from_name, q),
-				op->kind == OP_RENAME ? "rename into place" : "remove",
-				strerror(errno));
+				!unlink_op ? "rename into place" : "remove", strerror(errno));
 			goto out;
 		}
 	}
 	if (sync_dirs(c) != 0)
 		goto out;
+	/* stg is the live staging directory: reopened after a swap */
 	if (unlinkat(stg->fd, INTENT_NAME, 0) != 0 || fsync(stg->fd) != 0) {
 		pki_err_set(c->err, PKI_E_IO, "'%s': cannot remove: %s",
 			qat(stg->path, INTENT_NAME, q), strerror(errno));
 		goto out;
 	}
 	ret = 0;
+	goto out;
+half_done:
+	pki_err_set(c->err, c->err->code, "%s; the install is half done: rerun the same command "
+		"to finish it", c->err->msg);
 	goto out;
 fail:
 	rollback(c);
@@ -2241,6 +3062,9 @@ ctx_free(struct ictx *c)
 		pki_cert_free(c->cas[i].cert);
 		pki_buf_free(&c->cas[i].pem);
 	}
+	for (i = 0; i < NBASES; i++)
+		if (c->sw[i].nfd >= 0)
+			(void)close(c->sw[i].nfd);
 	free(c->abs_cert_dir);
 	free(c->abs_kubelet_dir);
 	pki_names_free(&c->made_files);
@@ -2287,7 +3111,7 @@ check_commit_dirs(struct ictx *c)
 	if (c->nops == 0)
 		return 0;
 	for (i = 0; i < sizeof(made) / sizeof(made[0]); i++) {
-		if (i == 0 && c->nbk == 0)
+		if (i == 0 && c->nbk == 0 && !any_swap_to_backup(c))
 			continue;
 		if (ctx_dir(c, made[i].token, 0, &d) != 0) {
 			if (c->err->code != PKI_E_PERM && c->err->code != PKI_E_IO)
@@ -2324,6 +3148,8 @@ pki_install_bundle(const struct pki_install_opts *o, const struct pki_bundle *b,
 	int ret = -1, r;
 
 	memset(&c, 0, sizeof(c));
+	for (i = 0; i < NBASES; i++)
+		c.sw[i].nfd = -1;
 	c.o = o;
 	c.b = b;
 	c.report = report;
@@ -2398,7 +3224,7 @@ pki_install_bundle(const struct pki_install_opts *o, const struct pki_bundle *b,
 		if (r != 0)
 			goto out;
 	}
-	if (check_commit_dirs(&c) != 0)
+	if (plan_swaps(&c) != 0 || check_commit_dirs(&c) != 0)
 		goto out;
 	if (refusals->n > 0) {
 		pki_err_set(err, PKI_E_INVALID, "bundle: %zu refusal%s, nothing installed",
@@ -2411,6 +3237,7 @@ pki_install_bundle(const struct pki_install_opts *o, const struct pki_bundle *b,
 	}
 	sweep_stale(&c);
 	sweep_partial_backups(&c);
+	sweep_next(&c);
 	if (c.nops == 0) {
 		drop_staging(&c);
 		ret = notes_done(&c);

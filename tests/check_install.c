@@ -520,23 +520,25 @@ START_TEST(test_bad_bundles)
 }
 END_TEST
 
-START_TEST(test_renewal_backup)
+/*
+ * A first install of s.yaml in a scratch node, a copy of it as <dir>/old,
+ * then next year's requests from the certificates in place (new keys
+ * staged), signed as rs.yaml.
+ */
+static void
+installed_and_renewed(struct run *r)
 {
 	struct pki_request_opts ro = { 0 };
 	struct pki_request *req = NULL;
-	struct run r;
-	char bp[400], fp[72], old[400], bk[400], cur[400];
-	struct pki_buf x = { 0 }, y = { 0 };
 	struct pki_err err;
-	struct stat st;
+	char bp[400], fp[72];
 
-	run_init(&r, "node");
-	ck_assert_msg(run_install(&r, "s.yaml") == 0, "%s", r.err.msg);
-	sh("cp -a '%s/node' '%s/old'", r.dir, r.dir);
-	/* next year's requests from the certificates in place, signed */
+	run_init(r, "node");
+	ck_assert_msg(run_install(r, "s.yaml") == 0, "%s", r->err.msg);
+	sh("cp -a '%s/node' '%s/old'", r->dir, r->dir);
 	ro.set = set;
-	ro.cert_dir = r.cert_dir;
-	ro.kc_dir = r.kc_dir;
+	ro.cert_dir = r->cert_dir;
+	ro.kc_dir = r->kc_dir;
 	ro.flags = PKI_REQUEST_RENEW;
 	(void)snprintf(bp, sizeof(bp), "%s/r.yaml", world);
 	pki_err_clear(&err);
@@ -544,7 +546,35 @@ START_TEST(test_renewal_backup)
 	ck_assert_msg(pki_request_execute(req, bp, LATER, fp, &err) == 0, "%s", err.msg);
 	pki_request_free(req);
 	sign("ca", "r.yaml", "rs.yaml");
-	r.o.now = LATER + 60;
+	r->o.now = LATER + 60;
+}
+
+/* Whether two files hold the same bytes. */
+static int
+same_bytes(const char *a, const char *b)
+{
+	struct pki_buf x = { 0 }, y = { 0 };
+	struct pki_err err;
+	int same;
+
+	ck_assert_msg(pki_file_read(a, "f", PKI_CAP_ANY, 0, &x, &err) == 0, "%s", err.msg);
+	ck_assert_msg(pki_file_read(b, "f", PKI_CAP_ANY, 0, &y, &err) == 0, "%s", err.msg);
+	same = x.len == y.len && memcmp(x.data, y.data, x.len) == 0;
+	pki_buf_free(&x);
+	pki_buf_free(&y);
+	return same;
+}
+
+START_TEST(test_renewal_backup)
+{
+	struct run r;
+	char old[400], bk[400], cur[600];
+	struct pki_buf x = { 0 }, y = { 0 };
+	struct pki_err err;
+	struct stat st, before;
+
+	installed_and_renewed(&r);
+	ck_assert_int_eq(stat(r.cert_dir, &before), 0);
 	/* a backup directory the commit would refuse: the dry run says so */
 	sh("mkdir -m 755 '%s/node/tmp'", r.dir);
 	r.o.dry_run = 1;
@@ -574,7 +604,32 @@ START_TEST(test_renewal_backup)
 	(void)snprintf(bk, sizeof(bk), "%s/node/tmp/kpki-backup-2026-01-01-01-01-00", r.dir);
 	ck_assert_int_eq(stat(bk, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 07777, 0700);
-	ck_assert(has_line(&r.report, "/node/pki/etcd/server.key' to '"));
+	/* new keys: the cert dir was swapped whole, the previous tree kept whole
+	 * in the backup, without the staged keys it held (the live ones now) */
+	ck_assert(has_line(&r.report, "swapped '"));
+	ck_assert(has_line(&r.report, "/node/pki' whole (each key with its certificate)"));
+	ck_assert(!has_line(&r.report, "/node/pki/etcd/server.key' to '"));
+	ck_assert_int_eq(stat(r.cert_dir, &st), 0);
+	ck_assert(st.st_ino != before.st_ino);
+	ck_assert_uint_eq(st.st_mode & 07777, before.st_mode & 07777);
+	(void)snprintf(cur, sizeof(cur), "%s/node/.pki.kpki-next", r.dir);
+	ck_assert_int_ne(lstat(cur, &st), 0);
+	(void)snprintf(cur, sizeof(cur), "%s/kpki-staging", r.cert_dir);
+	ck_assert_int_ne(lstat(cur, &st), 0);
+	(void)snprintf(cur, sizeof(cur), "%s/pki/kpki-staging", bk);
+	ck_assert_int_ne(lstat(cur, &st), 0);
+	(void)snprintf(cur, sizeof(cur), "%s/pki", bk);
+	ck_assert_int_eq(stat(cur, &st), 0);
+	ck_assert_uint_eq(st.st_ino, before.st_ino);
+	/* the unchanged CA certificate kept its mode and content in the copy */
+	(void)snprintf(old, sizeof(old), "%s/old/pki/ca.crt", r.dir);
+	(void)snprintf(cur, sizeof(cur), "%s/ca.crt", r.cert_dir);
+	ck_assert(same_bytes(old, cur));
+	ck_assert_int_eq(stat(cur, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0644);
+	(void)snprintf(cur, sizeof(cur), "%s/etcd/server.key", r.cert_dir);
+	ck_assert_int_eq(stat(cur, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0600);
 	/* the old pair, byte for byte, and it was replaced */
 	(void)snprintf(old, sizeof(old), "%s/old/pki/etcd/server.key", r.dir);
 	(void)snprintf(bk, sizeof(bk), "%s/node/tmp/kpki-backup-2026-01-01-01-01-00/pki/etcd/"
@@ -597,6 +652,227 @@ START_TEST(test_renewal_backup)
 	ck_assert_mem_eq(x.data, y.data, x.len);
 	pki_buf_free(&x);
 	pki_buf_free(&y);
+	run_free(&r);
+}
+END_TEST
+
+/* --in-place: the same renewal file by file, the cert dir the same
+ * directory, each replaced file copied into the backup. */
+START_TEST(test_renewal_in_place)
+{
+	struct run r;
+	char old[400], bk[400];
+	struct stat st, before;
+
+	installed_and_renewed(&r);
+	ck_assert_int_eq(stat(r.cert_dir, &before), 0);
+	r.o.in_place = 1;
+	ck_assert_msg(run_install(&r, "rs.yaml") == 0, "%s", r.err.msg);
+	ck_assert(!has_line(&r.report, "swapped '"));
+	ck_assert(has_line(&r.report, "/node/pki/etcd/server.key' to '"));
+	ck_assert_int_eq(stat(r.cert_dir, &st), 0);
+	ck_assert_uint_eq(st.st_ino, before.st_ino);
+	verify_clean(&r);
+	(void)snprintf(old, sizeof(old), "%s/old/pki/apiserver.key", r.dir);
+	(void)snprintf(bk, sizeof(bk), "%s/node/tmp/kpki-backup-2026-01-01-01-01-00/pki/"
+				       "apiserver.key", r.dir);
+	ck_assert(same_bytes(old, bk));
+	run_free(&r);
+}
+END_TEST
+
+/* A cert dir that holds another directory the install writes in cannot be
+ * swapped whole: refused (nothing written) unless --in-place. */
+START_TEST(test_swap_nested_refused)
+{
+	struct run r;
+	unsigned char a[32], b[32];
+	char kd[400];
+
+	installed_and_renewed(&r);
+	(void)snprintf(kd, sizeof(kd), "%s/kubelet-pki", r.cert_dir);
+	sh("mkdir '%s'", kd);
+	r.o.kubelet_dir = kd;
+	tree_sum(r.dir, a);
+	ck_assert_int_eq(run_install(&r, "rs.yaml"), -1);
+	ck_assert_int_eq(r.err.code, PKI_E_INVALID);
+	ck_assert_uint_eq(r.refusals.n, 1);
+	ck_assert_msg(strstr(r.refusals.v[0], "/node/pki/kubelet-pki', which the install writes "
+					      "in too, so it cannot be swapped whole") != NULL &&
+			      strstr(r.refusals.v[0], "rerun with --in-place") != NULL,
+		"%s", r.refusals.v[0]);
+	tree_sum(r.dir, b);
+	ck_assert_mem_eq(a, b, 32);
+	r.o.in_place = 1;
+	ck_assert_msg(run_install(&r, "rs.yaml") == 0, "%s", r.err.msg);
+	verify_clean(&r);
+	run_free(&r);
+}
+END_TEST
+
+/* The id an install gives a signed bundle (as install.c makes it). */
+static void
+bundle_id_hex(const char *name, char out[65])
+{
+	struct pki_bundle *b = load(name);
+	struct pki_buf all = { 0 };
+	struct pki_err err;
+	unsigned char h[32];
+	size_t i, len;
+
+	for (i = 0; i < pki_bundle_count(b); i++) {
+		const struct pki_bundle_entry *e = pki_bundle_at(b, i);
+		const unsigned char *der = pki_cert_der(pki_bundle_entry_certificate(e), &len);
+
+		ck_assert_int_eq(pki_buf_printf(&all, &err, "%s\n%zu\n", pki_bundle_entry_name(e),
+					 len), 0);
+		ck_assert_int_eq(pki_buf_append(&all, der, len, &err), 0);
+	}
+	ck_assert_int_eq(gnutls_hash_fast(GNUTLS_DIG_SHA256, all.data, all.len, h), 0);
+	for (i = 0; i < 32; i++)
+		(void)snprintf(out + 2 * i, 3, "%02x", h[i]);
+	pki_buf_free(&all);
+	pki_bundle_free(b);
+}
+
+static void
+file_sha256_hex(const char *path, char out[65])
+{
+	struct pki_buf x = { 0 };
+	struct pki_err err;
+	unsigned char h[32];
+	size_t i;
+
+	ck_assert_msg(pki_file_read(path, "f", PKI_CAP_ANY, 0, &x, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(gnutls_hash_fast(GNUTLS_DIG_SHA256, x.data, x.len, h), 0);
+	for (i = 0; i < 32; i++)
+		(void)snprintf(out + 2 * i, 3, "%02x", h[i]);
+	pki_buf_free(&x);
+}
+
+/*
+ * An intent file of this bundle whose steps no longer fit what is on disk
+ * is not carried out, and nothing changes: a staged key that is not the
+ * key the interrupted run checked, a swap whose next tree is not there,
+ * a swap of another directory.
+ */
+static const struct {
+	const char *step; /* "SHA": the staged key's SHA-256 */
+	const char *why;
+} bad_steps[] = {
+	{ "rename staging etcd-server.key cert-dir/etcd server.key SHA "
+	  "00000000000000000000000000000000000000000000000000000000000000aa",
+		"is not the key the interrupted install checked; refusing to move it" },
+	{ "unlink staging etcd-server.key SHA "
+	  "00000000000000000000000000000000000000000000000000000000000000aa "
+	  "cert-dir/etcd server.key",
+		"is not the key the interrupted install checked; refusing to remove it" },
+	{ "swap cert-dir cert-dir-parent pki .pki.kpki-next 1 2 kubeconfig-dir/tmp x",
+		"is the tree the interrupted install built; refusing to go on" },
+	{ "swap cert-dir cert-dir-parent elsewhere .elsewhere.kpki-next 1 2 "
+	  "kubeconfig-dir/tmp x",
+		"the swap of another directory than 'cert-dir'" },
+	{ "swap cert-dir kubelet-dir-parent pki .pki.kpki-next 1 2 kubeconfig-dir/tmp x",
+		"malformed" },
+};
+
+START_TEST(test_replay_refusals)
+{
+	struct run r;
+	unsigned char a[32], b[32];
+	char id[65], sha[65], path[400], step[600];
+	const char *at;
+	FILE *f;
+
+	installed_and_renewed(&r);
+	bundle_id_hex("rs.yaml", id);
+	(void)snprintf(path, sizeof(path), "%s/kpki-staging/etcd-server.key", r.cert_dir);
+	file_sha256_hex(path, sha);
+	at = strstr(bad_steps[_i].step, "SHA");
+	(void)snprintf(step, sizeof(step), "%.*s%s%s", at ? (int)(at - bad_steps[_i].step) :
+		(int)strlen(bad_steps[_i].step), bad_steps[_i].step, at ? sha : "", at ? at + 3 : "");
+	(void)snprintf(path, sizeof(path), "%s/kpki-staging/kpki-install.intent", r.cert_dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fprintf(f, "kpki-install-intent v3\nid %s\n%s\n", id, step);
+	ck_assert_int_eq(fclose(f), 0);
+	tree_sum(r.dir, a);
+	ck_assert_int_eq(run_install(&r, "rs.yaml"), -1);
+	ck_assert_msg(strstr(r.err.msg, bad_steps[_i].why) != NULL, "%s", r.err.msg);
+	tree_sum(r.dir, b);
+	ck_assert_mem_eq(a, b, 32);
+	run_free(&r);
+}
+END_TEST
+
+/* A self-signed certificate for CN cn, PEM, at path. */
+static void
+self_signed(const char *cn, const char *path)
+{
+	gnutls_x509_privkey_t k;
+	gnutls_x509_crt_t crt;
+	unsigned char serial[1] = { 7 }, pem[8192];
+	size_t len = sizeof(pem);
+	struct pki_err err;
+	char dn[100];
+
+	(void)snprintf(dn, sizeof(dn), "CN=%s", cn);
+	ck_assert_int_eq(gnutls_x509_privkey_init(&k), 0);
+	ck_assert_int_eq(gnutls_x509_privkey_generate(k, GNUTLS_PK_ECDSA,
+				 GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0), 0);
+	ck_assert_int_eq(gnutls_x509_crt_init(&crt), 0);
+	ck_assert_int_eq(gnutls_x509_crt_set_dn(crt, dn, NULL), 0);
+	ck_assert_int_eq(gnutls_x509_crt_set_issuer_dn(crt, dn, NULL), 0);
+	ck_assert_int_eq(gnutls_x509_crt_set_key(crt, k), 0);
+	ck_assert_int_eq(gnutls_x509_crt_set_version(crt, 3), 0);
+	ck_assert_int_eq(gnutls_x509_crt_set_serial(crt, serial, sizeof(serial)), 0);
+	ck_assert_int_eq(gnutls_x509_crt_set_activation_time(crt, NOW - 300), 0);
+	ck_assert_int_eq(gnutls_x509_crt_set_expiration_time(crt, NOW + 86400), 0);
+	ck_assert_int_eq(gnutls_x509_crt_sign2(crt, crt, k, GNUTLS_DIG_SHA256, 0), 0);
+	ck_assert_int_eq(gnutls_x509_crt_export(crt, GNUTLS_X509_FMT_PEM, pem, &len), 0);
+	ck_assert_int_eq(pki_file_write(path, pem, len, 0644, 0, &err), 0);
+	gnutls_x509_crt_deinit(crt);
+	gnutls_x509_privkey_deinit(k);
+}
+
+/* A bundle made for another node is refused, whether the configuration or
+ * the files in place say so; nothing changes. */
+START_TEST(test_other_node)
+{
+	struct pki_kubeadm *other = NULL;
+	struct pki_err err;
+	struct run r;
+	unsigned char a[32], b[32];
+	char path[400];
+
+	/* the configuration names another node */
+	run_init(&r, "node");
+	(void)snprintf(path, sizeof(path), "%s/cp-2.yaml", r.dir);
+	sh("sed 's/name: cp-1/name: cp-2/' '%s' >'%s'", test_data("install/kubeadm.yaml"), path);
+	pki_err_clear(&err);
+	ck_assert_msg(pki_kubeadm_load(path, &other, &err) == 0, "%s", err.msg);
+	r.o.cfg = other;
+	tree_sum(r.dir, a);
+	ck_assert_int_eq(run_install(&r, "s.yaml"), -1);
+	ck_assert_int_eq(r.err.code, PKI_E_INVALID);
+	ck_assert(has_line(&r.refusals, "bundle: made for node 'cp-1', but the configuration is "
+					"for node 'cp-2'"));
+	tree_sum(r.dir, b);
+	ck_assert_mem_eq(a, b, 32);
+	pki_kubeadm_free(other);
+	run_free(&r);
+
+	/* the etcd server certificate in place is another node's */
+	run_init(&r, "node");
+	ck_assert_msg(run_install(&r, "s.yaml") == 0, "%s", r.err.msg);
+	(void)snprintf(path, sizeof(path), "%s/etcd/server.crt", r.cert_dir);
+	self_signed("cp-2", path);
+	r.o.cfg = NULL;
+	tree_sum(r.dir, a);
+	ck_assert_int_eq(run_install(&r, "s.yaml"), -1);
+	ck_assert(has_line(&r.refusals, "bundle: made for node 'cp-1', but "));
+	ck_assert(has_line(&r.refusals, "in place belongs to node 'cp-2'"));
+	tree_sum(r.dir, b);
+	ck_assert_mem_eq(a, b, 32);
 	run_free(&r);
 }
 END_TEST
@@ -739,6 +1015,11 @@ install_suite(void)
 	tcase_add_loop_test(tc, test_hostile, 0, (int)(sizeof(hostile) / sizeof(hostile[0])));
 	tcase_add_test(tc, test_bad_bundles);
 	tcase_add_test(tc, test_renewal_backup);
+	tcase_add_test(tc, test_renewal_in_place);
+	tcase_add_test(tc, test_swap_nested_refused);
+	tcase_add_loop_test(tc, test_replay_refusals, 0,
+		(int)(sizeof(bad_steps) / sizeof(bad_steps[0])));
+	tcase_add_test(tc, test_other_node);
 	tcase_add_test(tc, test_half_swapped);
 	tcase_add_test(tc, test_embed_false_kubelet);
 	tcase_add_test(tc, test_trust_bundle_ca);

@@ -31,7 +31,7 @@ struct opts {
 	char *signed_path, *cert_dir, *kc_dir, *kubelet_dir, *config, *server, *cluster;
 	char *embed, *cert, *key, *ca, *user, *context;
 	struct pki_names fingerprints;
-	int trust_bundle_ca, dry_run, version;
+	int trust_bundle_ca, dry_run, in_place, version;
 };
 
 /* --signed: the whole bundle into the cert and kubeconfig directories. */
@@ -64,6 +64,7 @@ run_install(const struct opts *o, int embed, time_t now)
 	io.expect_ca_fingerprints = &o->fingerprints;
 	io.embed = embed;
 	io.dry_run = o->dry_run;
+	io.in_place = o->in_place;
 	io.now = now;
 	r = pki_install_bundle(&io, b, &report, &refusals, &err);
 	/* the report says what was done: only a run that succeeded has one */
@@ -126,7 +127,8 @@ check_opts(const struct opts *o, int *embed)
 	}
 	if (single) {
 		if (o->signed_path || o->cert_dir || o->kc_dir || o->kubelet_dir || o->config ||
-		    o->embed || o->trust_bundle_ca || o->fingerprints.n || o->dry_run)
+		    o->embed || o->trust_bundle_ca || o->fingerprints.n || o->dry_run ||
+		    o->in_place)
 			return "--cert, --key and --ca write one kubeconfig to standard output: "
 			       "they do not go with the options of an install";
 		if (!o->cert || !o->key || !o->ca || !o->server)
@@ -177,6 +179,9 @@ main(int argc, const char **argv)
 			"SHA256:HEX|HEX|XX:XX:..." },
 		{ "dry-run", 0, POPT_ARG_NONE, &o.dry_run, 0, "check everything, write nothing",
 			NULL },
+		{ "in-place", 0, POPT_ARG_NONE, &o.in_place, 0,
+			"replace a renewed key and its certificate one after the other instead of "
+			"swapping their directory whole (a mount point)", NULL },
 		{ "cert", 0, POPT_ARG_STRING, &o.cert, 0, "one kubeconfig: the client certificate",
 			"FILE" },
 		{ "key", 0, POPT_ARG_STRING, &o.key, 0, "one kubeconfig: its private key", "FILE" },

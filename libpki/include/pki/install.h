@@ -5,6 +5,17 @@
  * files written. All or nothing: a failure before the swap leaves the
  * directories exactly as they were; a crash during the swap is finished by
  * running the same install again.
+ *
+ * When a pair changes both its key and its certificate (a renewal with a
+ * new key), the directory that holds it (the cert dir, or the kubelet's)
+ * is copied beside itself, the new files are put in the copy, and the
+ * two are exchanged at once (renameat2 RENAME_EXCHANGE): at every instant
+ * each pair is wholly old or wholly new. The previous tree is kept whole
+ * (running components may hold it open) in the backup folder, or beside
+ * the directory when that is on another filesystem. in_place replaces the
+ * files one by one instead (a mount point, a filesystem without
+ * RENAME_EXCHANGE): a kill between a key and its certificate then leaves
+ * the pair mixed until the install is run again.
  */
 #ifndef PKI_INSTALL_H
 #define PKI_INSTALL_H
@@ -32,6 +43,7 @@ struct pki_install_opts {
 	const struct pki_names *expect_ca_fingerprints;
 	int embed;			/* 1: embedded data; 0: file references */
 	int dry_run;			/* check everything, write nothing */
+	int in_place;			/* never swap a directory whole */
 	time_t now;
 };
 
