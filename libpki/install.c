@@ -51,6 +51,10 @@
 #define MAX_OPS		512
 #define MAX_CAS		8
 #define NEXT_SUFFIX	".kpki-next"
+/* what a directory swapped whole may hold: a PKI directory is small */
+#define SWAP_MAX_ENTRIES 4096
+#define SWAP_MAX_BYTES	 (64u * 1024 * 1024)
+#define SWAP_MAX_DEPTH	 8
 
 /*
  * The directories whose pairs are swapped together: when a pair in one of
@@ -740,6 +744,46 @@ add_backup(struct ictx *c, struct idir *d, const char *name, const char *rel_dir
 	return 0;
 }
 
+/*
+ * A staged key into its place, name in d: a rename when both directories
+ * are on one filesystem; else a copy written beside the target (a pending
+ * file) and renamed over it, and the staged key removed once the target
+ * holds it (a kubelet dir on its own filesystem).
+ */
+static int
+add_key_move(struct ictx *c, struct idir *stg, const char *staged, struct idir *d,
+	const char *name, const struct pki_key *key)
+{
+	struct pki_buf data = { 0 };
+	char q[PKI_QPATH_MAX], *pn;
+	struct stat a, b;
+	size_t at;
+	int exists;
+
+	if (fstat(stg->fd, &a) != 0 || fstat(d->fd, &b) != 0)
+		return pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot stat: %s",
+			quote(d->path, q), strerror(errno));
+	if (a.st_dev == b.st_dev)
+		return add_op(c, OP_RENAME, stg, staged, d, name, key, 0);
+	if (read_at(stg, staged, PKI_CAP_KEY, &data, &exists, c->err) != 0)
+		return -1;
+	if (!exists)
+		return pki_err_set(c->err, PKI_E_IO, "'%s': vanished during the install",
+			qat(stg->path, staged, q));
+	if (add_pending(c, d, name, &data, 0600, NULL, &pn) != 0) {
+		pki_buf_free(&data);
+		return -1;
+	}
+	if (add_op(c, OP_RENAME, d, pn, d, name, key, 0) != 0)
+		return -1;
+	at = c->nops - 1;
+	if (add_op(c, OP_UNLINK, stg, staged, NULL, NULL, key, 0) != 0)
+		return -1;
+	c->ops[c->nops - 1].holder = d;
+	c->ops[c->nops - 1].holder_name = c->ops[at].to_name;
+	return 0;
+}
+
 /* Where a directory's files go in the backup: "pki/etcd", "", "kubelet-pki". */
 static void
 backup_rel_dir(const struct idir *d, char *out, size_t cap)
@@ -1162,7 +1206,7 @@ plan_pair(struct ictx *c, const char *entry, const struct pki_profile *p,
 	/* in place (--in-place): key then certificate, back to back; a rerun
 	 * closes the window between them (the final key is then the
 	 * certificate's) */
-	if (use_staged && add_op(c, OP_RENAME, stg, staged, d, keyn, skey, 0) != 0)
+	if (use_staged && add_key_move(c, stg, staged, d, keyn, skey) != 0)
 		goto out;
 	if (add_op(c, OP_RENAME, d, pn, d, crt, NULL, 0) != 0)
 		goto out;
@@ -1397,7 +1441,7 @@ plan_kubeconfig_body(struct ictx *c, const char *entry, const struct pki_profile
 		    (use_staged && backup_if_there(c, cd, keyn) != 0))
 			goto out;
 		if (add_pending(c, cd, crt, &cert_pem, 0644, NULL, &pn) != 0 ||
-		    (use_staged && add_op(c, OP_RENAME, stg, staged, cd, keyn, key, 0) != 0) ||
+		    (use_staged && add_key_move(c, stg, staged, cd, keyn, key) != 0) ||
 		    add_op(c, OP_RENAME, cd, pn, cd, crt, NULL, 0) != 0)
 			goto out;
 	}
@@ -2279,6 +2323,54 @@ path_within(const char *a, const char *b)
 	return strncmp(a, b, n) == 0 && (a[n] == '\0' || a[n] == '/' || strcmp(b, "/") == 0);
 }
 
+struct skipctx {
+	struct ictx *c;
+	int b;
+};
+
+/* What the copy of base b leaves out: our own leftovers, the intent file,
+ * and every file an op replaces, moves away or removes. */
+static int
+swap_skip(const char *rel, void *arg)
+{
+	const struct skipctx *sk = arg;
+	const struct ictx *c = sk->c;
+	const char *name = strrchr(rel, '/');
+	char dir[PATH_MAX], full[2 * PATH_MAX + 2];
+	size_t i, n;
+
+	name = name != NULL ? name + 1 : rel;
+	n = strlen(name);
+	if (name[0] == '.' && (strstr(name, PENDING_SUFFIX ".tmp-") != NULL ||
+				      (n > sizeof(PENDING_SUFFIX) &&
+					      strcmp(name + n - sizeof(PENDING_SUFFIX) + 1,
+						      PENDING_SUFFIX) == 0) ||
+				      strncmp(name, "." INTENT_NAME ".tmp-",
+					      sizeof(INTENT_NAME) + 5) == 0))
+		return 1;
+	if (sk->b == BASE_CERT && strcmp(rel, PKI_STAGING_DIR "/" INTENT_NAME) == 0)
+		return 1;
+	for (i = 0; i < c->nops; i++) {
+		const struct op *op = &c->ops[i];
+
+		if (!realized(c, op))
+			continue;
+		if (op->kind == OP_RENAME && tok_base(op->to->token, dir, sizeof(dir)) == sk->b) {
+			(void)snprintf(full, sizeof(full), "%s%s%s", dir, dir[0] ? "/" : "",
+				op->to_name);
+			if (strcmp(full, rel) == 0)
+				return 1;
+		}
+		if (tok_base(op->from->token, dir, sizeof(dir)) == sk->b) {
+			(void)snprintf(full, sizeof(full), "%s%s%s", dir, dir[0] ? "/" : "",
+				op->from_name);
+			if (strcmp(full, rel) == 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
 static int
 refuse_swap(struct ictx *c, const char *dir, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -2311,6 +2403,9 @@ plan_swaps(struct ictx *c)
 	const char *others[3] = { c->o->cert_dir, c->o->kc_dir, c->kubelet_dir };
 	char q[PKI_QPATH_MAX], rb[PATH_MAX], ro[PATH_MAX];
 	struct idir *base = NULL, *parent = NULL, *kd = NULL, *tmp = NULL;
+	struct skipctx sk = { NULL, 0 };
+	struct pki_tree_copy dry = { swap_skip, &sk, SWAP_MAX_ENTRIES, SWAP_MAX_BYTES,
+		SWAP_MAX_DEPTH, 1 };
 	struct stat sb, sp, st;
 	size_t i, j;
 	int b, bad;
@@ -2376,6 +2471,16 @@ plan_swaps(struct ictx *c)
 				continue;
 			}
 		}
+		/* everything in it can be copied (a dry run sees it too) */
+		sk.c = c;
+		sk.b = b;
+		if (pki_tree_copyat(base->fd, base->path, -1, base->path, &dry, c->err) != 0) {
+			if (c->err->code == PKI_E_NOMEM ||
+			    refuse_swap(c, base->path, "%s", c->err->msg) != 0)
+				return -1;
+			pki_err_clear(c->err);
+			continue;
+		}
 		sw->parent = parent;
 		sw->planned = 1;
 		/* the whole previous tree is the backup of the files in it */
@@ -2428,54 +2533,6 @@ open_rel(int fd, const char *rel, const char *what, struct pki_err *err)
 	return cur;
 }
 
-struct skipctx {
-	struct ictx *c;
-	int b;
-};
-
-/* What the copy of base b leaves out: our own leftovers, the intent file,
- * and every file an op replaces, moves away or removes. */
-static int
-swap_skip(const char *rel, void *arg)
-{
-	const struct skipctx *sk = arg;
-	const struct ictx *c = sk->c;
-	const char *name = strrchr(rel, '/');
-	char dir[PATH_MAX], full[2 * PATH_MAX + 2];
-	size_t i, n;
-
-	name = name != NULL ? name + 1 : rel;
-	n = strlen(name);
-	if (name[0] == '.' && (strstr(name, PENDING_SUFFIX ".tmp-") != NULL ||
-				      (n > sizeof(PENDING_SUFFIX) &&
-					      strcmp(name + n - sizeof(PENDING_SUFFIX) + 1,
-						      PENDING_SUFFIX) == 0) ||
-				      strncmp(name, "." INTENT_NAME ".tmp-",
-					      sizeof(INTENT_NAME) + 5) == 0))
-		return 1;
-	if (sk->b == BASE_CERT && strcmp(rel, PKI_STAGING_DIR "/" INTENT_NAME) == 0)
-		return 1;
-	for (i = 0; i < c->nops; i++) {
-		const struct op *op = &c->ops[i];
-
-		if (!realized(c, op))
-			continue;
-		if (op->kind == OP_RENAME && tok_base(op->to->token, dir, sizeof(dir)) == sk->b) {
-			(void)snprintf(full, sizeof(full), "%s%s%s", dir, dir[0] ? "/" : "",
-				op->to_name);
-			if (strcmp(full, rel) == 0)
-				return 1;
-		}
-		if (tok_base(op->from->token, dir, sizeof(dir)) == sk->b) {
-			(void)snprintf(full, sizeof(full), "%s%s%s", dir, dir[0] ? "/" : "",
-				op->from_name);
-			if (strcmp(full, rel) == 0)
-				return 1;
-		}
-	}
-	return 0;
-}
-
 /* The pending file an op moves, or NULL (a staged key). */
 static const struct pending *
 pending_of(const struct ictx *c, const struct op *op)
@@ -2499,7 +2556,8 @@ build_swap(struct ictx *c, int b)
 {
 	struct swap *sw = &c->sw[b];
 	struct skipctx sk = { c, b };
-	struct pki_tree_copy opt = { swap_skip, &sk, 4096, 64u * 1024 * 1024, 8 };
+	struct pki_tree_copy opt = { swap_skip, &sk, SWAP_MAX_ENTRIES, SWAP_MAX_BYTES,
+		SWAP_MAX_DEPTH, 0 };
 	struct pki_buf data = { 0 };
 	struct idir *base = NULL;
 	char where[PATH_MAX + 2 * NAME_MAX], rel[PATH_MAX], q[PKI_QPATH_MAX];
@@ -2666,9 +2724,9 @@ reopen_dirs(struct ictx *c, int b)
 /*
  * Carries out a swap of base b, from wherever an interrupted run left it:
  * the exchange (unless the live directory is already the next tree), then
- * the previous tree, now at the next tree's name, to its place, and (the
- * cert dir) the staging directory it still holds removed, its keys being
- * the live ones now.
+ * the previous tree, now at the next tree's name, rid of the staging
+ * directory it still holds (the cert dir's; its keys are the live ones
+ * now) and moved to its place.
  */
 static int
 carry_swap(struct ictx *c, int b)
@@ -2677,7 +2735,7 @@ carry_swap(struct ictx *c, int b)
 	struct idir *dest = NULL;
 	char q[PKI_QPATH_MAX], q2[PKI_QPATH_MAX];
 	struct stat st;
-	int fd;
+	int fd, r;
 
 	qat(sw->parent->path, sw->name, q);
 	if (fstatat(sw->parent->fd, sw->name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
@@ -2701,30 +2759,34 @@ carry_swap(struct ictx *c, int b)
 			return pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot sync: %s",
 				quote(sw->parent->path, q2), strerror(errno));
 	}
-	if (reopen_dirs(c, b) != 0 || ctx_dir(c, sw->dest_tok, 0, &dest) != 0)
+	if (reopen_dirs(c, b) != 0)
 		return -1;
-	if (dest == NULL)
-		return pki_err_set(c->err, PKI_E_NOTFOUND, "directory '%s' for the previous "
-			"tree is missing", sw->dest_tok);
-	if (fstatat(sw->parent->fd, sw->next, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		if (!S_ISDIR(st.st_mode))
-			return pki_err_set(c->err, PKI_E_INVALID, "'%s': not a directory",
-				qat(sw->parent->path, sw->next, q2));
-		if (renameat2(sw->parent->fd, sw->next, dest->fd, sw->dest_name,
-			    RENAME_NOREPLACE) != 0 ||
-		    fsync(dest->fd) != 0 || fsync(sw->parent->fd) != 0)
-			return pki_err_set(c->err, PKI_E_IO, "the previous '%s': cannot move it "
-				"to '%s': %s", q, qat(dest->path, sw->dest_name, q2),
-				strerror(errno));
+	/* the previous tree, while still at the next tree's name: its staging
+	 * directory goes (its keys are the live ones now), then the tree moves;
+	 * once it is gone from there, this swap is done */
+	fd = openat(sw->parent->fd, sw->next, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return pki_err_set(c->err, PKI_E_IO, "the previous '%s' at '%s': cannot open: %s",
+			q, qat(sw->parent->path, sw->next, q2), strerror(errno));
 	}
-	fd = openat(dest->fd, sw->dest_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return pki_err_set(c->err, PKI_E_IO, "the previous '%s' is not at '%s': %s", q,
-			qat(dest->path, sw->dest_name, q2), strerror(errno));
 	if (b == BASE_CERT)
 		pki_tree_removeat(fd, PKI_STAGING_DIR, 2);
-	(void)fsync(fd);
+	r = fsync(fd);
 	(void)close(fd);
+	if (r != 0)
+		return pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot sync: %s",
+			qat(sw->parent->path, sw->next, q2), strerror(errno));
+	if (ctx_dir(c, sw->dest_tok, 0, &dest) != 0)
+		return -1;
+	if (dest == NULL)
+		return pki_err_set(c->err, PKI_E_NOTFOUND, "the directory the previous '%s' goes "
+			"to is missing", q);
+	if (renameat2(sw->parent->fd, sw->next, dest->fd, sw->dest_name, RENAME_NOREPLACE) != 0 ||
+	    fsync(dest->fd) != 0 || fsync(sw->parent->fd) != 0)
+		return pki_err_set(c->err, PKI_E_IO, "the previous '%s': cannot move it to '%s': %s",
+			q, qat(dest->path, sw->dest_name, q2), strerror(errno));
 	return 0;
 }
 

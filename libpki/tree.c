@@ -189,7 +189,16 @@ copy_dir(struct copy *cp, int sfd, const char *spath, int dfd, const char *dpath
 			pki_err_set(cp->err, PKI_E_IO, "'%s': cannot stat: %s", q, strerror(errno));
 			goto out;
 		}
-		if (S_ISREG(st.st_mode)) {
+		if (cp->opt->dry && S_ISREG(st.st_mode)) {
+			if ((uintmax_t)st.st_size > cp->opt->max_bytes - cp->bytes) {
+				pki_err_set(cp->err, PKI_E_LIMIT, "'%s': the tree holds more than "
+					"%zu bytes", q, cp->opt->max_bytes);
+				goto out;
+			}
+			cp->bytes += (size_t)st.st_size;
+		} else if (cp->opt->dry && S_ISLNK(st.st_mode)) {
+			;
+		} else if (S_ISREG(st.st_mode)) {
 			if (copy_file(cp, sfd, dfd, n, &st, q) != 0)
 				goto out;
 		} else if (S_ISLNK(st.st_mode)) {
@@ -201,20 +210,26 @@ copy_dir(struct copy *cp, int sfd, const char *spath, int dfd, const char *dpath
 					q, cp->opt->max_depth);
 				goto out;
 			}
-			if (mkdirat(dfd, n, 0700) != 0) {
+			if (!cp->opt->dry && mkdirat(dfd, n, 0700) != 0) {
 				pki_err_set(cp->err, PKI_E_IO, "'%s': cannot create its copy: %s", q,
 					strerror(errno));
 				goto out;
 			}
 			csfd = openat(sfd, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			cdfd = openat(dfd, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (csfd < 0 || cdfd < 0) {
+			if (!cp->opt->dry)
+				cdfd = openat(dfd, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (csfd < 0 || (!cp->opt->dry && cdfd < 0)) {
 				pki_err_set(cp->err, PKI_E_IO, "'%s': cannot open: %s", q,
 					strerror(errno));
 				goto out;
 			}
 			if (copy_dir(cp, csfd, spath, cdfd, dpath, crel, depth + 1) != 0)
 				goto out;
+			if (cp->opt->dry) {
+				(void)close(csfd);
+				csfd = -1;
+				continue;
+			}
 			/* the times last: filling it changed them */
 			if (keep_attrs(cdfd, &st, q, cp->err) != 0)
 				goto out;
@@ -257,7 +272,7 @@ pki_tree_copyat(int sfd, const char *spath, int dfd, const char *dpath,
 
 	if (copy_dir(&cp, sfd, spath, dfd, dpath, "", 0) != 0)
 		return -1;
-	if (fsync(dfd) != 0) {
+	if (!opt->dry && fsync(dfd) != 0) {
 		pki_path_quote(dpath, q, sizeof(q));
 		return pki_err_set(err, PKI_E_IO, "directory '%s': cannot sync: %s", q,
 			strerror(errno));

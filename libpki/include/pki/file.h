@@ -120,6 +120,7 @@ struct pki_tree_copy {
 	size_t max_entries;	/* files, links and directories, all told */
 	size_t max_bytes;	/* of all files together */
 	unsigned max_depth;	/* of directories below the top */
+	int dry;		/* check that it can be copied, copy nothing (dfd unused) */
 };
 
 /*
