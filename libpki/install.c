@@ -2404,6 +2404,7 @@ plan_swaps(struct ictx *c)
 	char q[PKI_QPATH_MAX], rb[PATH_MAX], ro[PATH_MAX];
 	struct idir *base = NULL, *parent = NULL, *kd = NULL, *tmp = NULL;
 	struct skipctx sk = { NULL, 0 };
+	char dname[NAME_MAX + 1];
 	struct pki_tree_copy dry = { swap_skip, &sk, SWAP_MAX_ENTRIES, SWAP_MAX_BYTES,
 		SWAP_MAX_DEPTH, 1 };
 	struct stat sb, sp, st;
@@ -2462,8 +2463,9 @@ plan_swaps(struct ictx *c)
 			backup_rel_dir(base, sw->dest_name, sizeof(sw->dest_name));
 		} else {
 			(void)snprintf(sw->dest_tok, sizeof(sw->dest_tok), "%s", parent_token[b]);
-			(void)snprintf(sw->dest_name, sizeof(sw->dest_name), "%s.kpki-backup-%s",
-				sw->name, c->stamp);
+			(void)snprintf(dname, sizeof(dname), "%s.kpki-backup-%s", sw->name,
+				c->stamp);
+			memcpy(sw->dest_name, dname, sizeof(sw->dest_name));
 			if (fstatat(parent->fd, sw->dest_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 				if (refuse_swap(c, base->path, "'%s' is there already",
 					    qat(parent->path, sw->dest_name, q)) != 0)
