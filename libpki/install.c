@@ -114,6 +114,8 @@ struct swap {
 	char next[NAME_MAX + 1];	/* ".<name>.kpki-next" */
 	int nfd;			/* the next tree, while it is built */
 	uintmax_t dev, ino;		/* of the next tree */
+	uintmax_t odev, oino;		/* of the directory it replaces */
+	char stamp[65];			/* pki_tree_stamp() of that one when copied */
 	char dest_tok[PATH_MAX];	/* where the previous tree goes ... */
 	char dest_name[NAME_MAX + 1];	/* ... under this name */
 };
@@ -153,6 +155,9 @@ struct ictx {
 	char bk_name[64], bk_partial[80];
 	int bk_renamed;
 	struct swap sw[NBASES];
+	int exchanged;	/* a swap of this run or of the replayed intent is done */
+	unsigned swap_lines, dash_lines; /* bases with a swap line, a "- -" dir line */
+	int lockfd;	/* the kubeconfig dir, locked */
 };
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -294,6 +299,21 @@ tok_base(const char *t, char *rel, size_t cap)
 	return -1;
 }
 
+/* Whether two open files are on the same mount (a bind mount of the same
+ * filesystem counts as another: nothing is renamed across it). */
+static int
+same_mount(int a, int b)
+{
+	struct statx x, y;
+
+	if (statx(a, "", AT_EMPTY_PATH, STATX_MNT_ID, &x) != 0 ||
+	    statx(b, "", AT_EMPTY_PATH, STATX_MNT_ID, &y) != 0)
+		return 0;
+	if (!(x.stx_mask & STATX_MNT_ID) || !(y.stx_mask & STATX_MNT_ID))
+		return x.stx_dev_major == y.stx_dev_major && x.stx_dev_minor == y.stx_dev_minor;
+	return x.stx_mnt_id == y.stx_mnt_id;
+}
+
 /* Whether a directory lies in one that is swapped whole. */
 static int
 in_swapped(const struct ictx *c, const struct idir *d)
@@ -305,11 +325,12 @@ in_swapped(const struct ictx *c, const struct idir *d)
 }
 
 /* What the next tree takes from an op: a rename into a swapped directory
- * is made in it, a removal from one is done by leaving the file out. */
+ * is made in it. A removal (a staged key once its holder is in place) stays
+ * a step of its own, done after the holder is in. */
 static int
 realized(const struct ictx *c, const struct op *op)
 {
-	return op->kind == OP_RENAME ? in_swapped(c, op->to) : in_swapped(c, op->from);
+	return op->kind == OP_RENAME && in_swapped(c, op->to);
 }
 
 /* A directory we write in: ours or root's, and nobody else may write in it. */
@@ -380,6 +401,18 @@ open_base(const char *path, int *fd, struct pki_err *err)
 
 static int ctx_dir(struct ictx *c, const char *token, int create, struct idir **out) PKI_WUR;
 
+/* The directory of a token if it is open already, else NULL. */
+static struct idir *
+find_dir(struct ictx *c, const char *token)
+{
+	size_t i;
+
+	for (i = 0; i < c->ndirs; i++)
+		if (strcmp(c->dirs[i].token, token) == 0)
+			return &c->dirs[i];
+	return NULL;
+}
+
 /*
  * The directory that holds a swappable one, found from its real path
  * (links resolved): the next tree is built and exchanged there by name, so
@@ -403,9 +436,11 @@ open_parent(struct ictx *c, int b, char **path, int *fd)
 		return pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot resolve: %s", q,
 			strerror(errno));
 	slash = strrchr(real, '/');
-	if (slash == NULL || slash[1] == '\0' || strlen(slash + 1) > 180)
-		return pki_err_set(c->err, PKI_E_INVALID, "directory '%s': its name is too long "
-			"to swap it whole", q);
+	if (slash == NULL || slash[1] == '\0' || strlen(slash + 1) > 180 ||
+	    !safe_name(slash + 1))
+		return pki_err_set(c->err, PKI_E_INVALID, "directory '%s': its name (the root, "
+			"over 180 bytes, or with spaces or control characters) cannot be recorded for "
+			"a swap", q);
 	(void)snprintf(c->sw[b].name, sizeof(c->sw[b].name), "%s", slash + 1);
 	(void)snprintf(c->sw[b].next, sizeof(c->sw[b].next), ".%s" NEXT_SUFFIX, slash + 1);
 	slash[slash == real] = '\0';
@@ -763,7 +798,7 @@ add_key_move(struct ictx *c, struct idir *stg, const char *staged, struct idir *
 	if (fstat(stg->fd, &a) != 0 || fstat(d->fd, &b) != 0)
 		return pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot stat: %s",
 			quote(d->path, q), strerror(errno));
-	if (a.st_dev == b.st_dev)
+	if (a.st_dev == b.st_dev && same_mount(stg->fd, d->fd))
 		return add_op(c, OP_RENAME, stg, staged, d, name, key, 0);
 	if (read_at(stg, staged, PKI_CAP_KEY, &data, &exists, c->err) != 0)
 		return -1;
@@ -1728,7 +1763,8 @@ out:
  * hex-encoded, and st_dev/st_ino), then the steps, each with the SHA-256
  * of what it moves or removes:
  *   dir <token> <dev> <ino> <hex realpath>	("- -": swapped whole)
- *   swap <token> <parent token> <name> <next name> <dev> <ino> <dest token> <dest name>
+ *   swap <token> <parent token> <name> <next name> <next dev> <next ino> <dev> <ino>
+ *	<stamp> <dest token> <dest name>
  *   name <token> <partial backup folder> <backup folder>
  *   rename <token> <name> <token> <name> <sha256> [<key id>]
  *   unlink <token> <name> <sha256> <key id> <holder token> <holder>
@@ -1762,13 +1798,13 @@ intent_text(struct ictx *c, struct pki_buf *out)
 		if (r != 0)
 			return -1;
 	}
-	for (b = 0; b < NBASES; b++) {
+	for (b = NBASES - 1; b >= 0; b--) {
 		const struct swap *sw = &c->sw[b];
 
 		if (sw->planned &&
-		    pki_buf_printf(out, c->err, "swap %s %s %s %s %ju %ju %s %s\n", base_token[b],
-			    parent_token[b], sw->name, sw->next, sw->dev, sw->ino, sw->dest_tok,
-			    sw->dest_name) != 0)
+		    pki_buf_printf(out, c->err, "swap %s %s %s %s %ju %ju %ju %ju %s %s %s\n",
+			    base_token[b], parent_token[b], sw->name, sw->next, sw->dev, sw->ino,
+			    sw->odev, sw->oino, sw->stamp, sw->dest_tok, sw->dest_name) != 0)
 			return -1;
 	}
 	if (c->bk_tmp != NULL && any_swap_to_backup(c) &&
@@ -1780,7 +1816,7 @@ intent_text(struct ictx *c, struct pki_buf *out)
 
 		/* made in a next tree; a staged key moved there from a directory
 		 * not swapped is removed once the tree is in */
-		if (realized(c, op) && (op->kind == OP_UNLINK || in_swapped(c, op->from)))
+		if (realized(c, op) && in_swapped(c, op->from))
 			continue;
 		if (hash_at(op->from, op->from_name, hex, &exists, c->err) != 0)
 			return -1;
@@ -1832,6 +1868,13 @@ token_ok(const char *t)
 	return t[strlen(t) - 1] != '/' && strstr(t, "//") == NULL;
 }
 
+/* A token a rename or removal may name: never a directory's parent. */
+static int
+step_token_ok(const char *t)
+{
+	return token_ok(t) && strstr(t, "-parent") == NULL;
+}
+
 /*
  * A "dir" line: the directory this run opens for the token must be the one
  * the interrupted run used (same realpath, device and inode); a rerun
@@ -1845,6 +1888,7 @@ replay_dir(struct ictx *c, char **f, size_t nf, const char *iq, unsigned line)
 	struct idir *d = NULL;
 	struct stat st;
 	char dev[32], ino[32];
+	int b;
 
 	if (nf != 5 || !token_ok(f[1]) || strlen(f[4]) > 2 * PATH_MAX)
 		return pki_err_set(c->err, PKI_E_PARSE, "install intent '%s': line %u: malformed",
@@ -1862,9 +1906,12 @@ replay_dir(struct ictx *c, char **f, size_t nf, const char *iq, unsigned line)
 	(void)snprintf(dev, sizeof(dev), "%ju", (uintmax_t)st.st_dev);
 	(void)snprintf(ino, sizeof(ino), "%ju", (uintmax_t)st.st_ino);
 	/* a directory swapped whole: its path alone (the swap line checks the tree) */
-	if (strcmp(f[2], "-") == 0 && strcmp(f[3], "-") == 0 && tok_base(f[1], real,
-		    sizeof(real)) >= 0)
-		(void)snprintf(dev, sizeof(dev), "-"), (void)snprintf(ino, sizeof(ino), "-");
+	if (strcmp(f[2], "-") == 0 && strcmp(f[3], "-") == 0 &&
+	    (b = tok_base(f[1], real, sizeof(real))) >= 0) {
+		(void)snprintf(dev, sizeof(dev), "-");
+		(void)snprintf(ino, sizeof(ino), "-");
+		c->dash_lines |= 1u << b;
+	}
 	if (strcmp(dev, f[2]) != 0 || strcmp(ino, f[3]) != 0 || strcmp(rhex, f[4]) != 0)
 		return pki_err_set(c->err, PKI_E_INVALID,
 			"install intent '%s': directory '%s' is not the %s the interrupted install "
@@ -1963,16 +2010,21 @@ replay_swap(struct ictx *c, char **f, size_t nf, const char *iq, unsigned line)
 {
 	struct idir *parent = NULL;
 	struct swap *sw;
-	uint64_t dev, ino;
+	char want[NAME_MAX + 1];
+	uint64_t v[4];
+	size_t n;
 	int b;
 
 	for (b = 0; b < NBASES; b++)
-		if (nf == 9 && strcmp(f[1], base_token[b]) == 0 &&
+		if (nf == 12 && strcmp(f[1], base_token[b]) == 0 &&
 		    strcmp(f[2], parent_token[b]) == 0)
 			break;
-	if (b == NBASES || !safe_name(f[3]) || !safe_name(f[4]) || !token_ok(f[7]) ||
-	    !safe_name(f[8]) || pki_parse_u64(f[5], 0, UINT64_MAX, &dev) != 0 ||
-	    pki_parse_u64(f[6], 1, UINT64_MAX, &ino) != 0)
+	if (b == NBASES || !safe_name(f[3]) || !safe_name(f[4]) ||
+	    pki_parse_u64(f[5], 0, UINT64_MAX, &v[0]) != 0 ||
+	    pki_parse_u64(f[6], 1, UINT64_MAX, &v[1]) != 0 ||
+	    pki_parse_u64(f[7], 0, UINT64_MAX, &v[2]) != 0 ||
+	    pki_parse_u64(f[8], 1, UINT64_MAX, &v[3]) != 0 || strlen(f[9]) != 64 ||
+	    strspn(f[9], "0123456789abcdef") != 64 || !safe_name(f[11]))
 		return pki_err_set(c->err, PKI_E_PARSE, "install intent '%s': line %u: malformed",
 			iq, line);
 	if (ctx_dir(c, parent_token[b], 0, &parent) != 0)
@@ -1983,11 +2035,32 @@ replay_swap(struct ictx *c, char **f, size_t nf, const char *iq, unsigned line)
 		return pki_err_set(c->err, PKI_E_INVALID, "install intent '%s': line %u: the "
 			"swap of another directory than '%s'; rerun with the same --cert-dir and "
 			"--kubelet-dir", iq, line, f[1]);
+	/* the previous tree goes only where an install puts it */
+	if (strcmp(f[10], parent_token[b]) == 0) {
+		(void)snprintf(want, sizeof(want), "%s.kpki-backup-", sw->name);
+		n = strlen(want);
+		if (strncmp(f[11], want, n) != 0 || f[11][n] == '\0')
+			return pki_err_set(c->err, PKI_E_PARSE, "install intent '%s': line %u: "
+				"malformed", iq, line);
+	} else {
+		n = strlen("kubeconfig-dir/tmp/.kpki-backup-");
+		backup_rel_dir(&(struct idir){ .token = (char *)base_token[b] }, want,
+			sizeof(want));
+		if (strncmp(f[10], "kubeconfig-dir/tmp/.kpki-backup-", n) != 0 ||
+		    !token_ok(f[10]) || strlen(f[10]) < n + 9 ||
+		    strcmp(f[10] + strlen(f[10]) - 8, ".partial") != 0 || strcmp(f[11], want) != 0)
+			return pki_err_set(c->err, PKI_E_PARSE, "install intent '%s': line %u: "
+				"malformed", iq, line);
+	}
 	sw->parent = parent;
-	sw->dev = dev;
-	sw->ino = ino;
-	(void)snprintf(sw->dest_tok, sizeof(sw->dest_tok), "%s", f[7]);
-	(void)snprintf(sw->dest_name, sizeof(sw->dest_name), "%s", f[8]);
+	sw->dev = v[0];
+	sw->ino = v[1];
+	sw->odev = v[2];
+	sw->oino = v[3];
+	memcpy(sw->stamp, f[9], 65);
+	(void)snprintf(sw->dest_tok, sizeof(sw->dest_tok), "%s", f[10]);
+	(void)snprintf(sw->dest_name, sizeof(sw->dest_name), "%s", f[11]);
+	c->swap_lines |= 1u << b;
 	return carry_swap(c, b);
 }
 
@@ -2008,10 +2081,10 @@ replay_step(struct ictx *c, char **f, size_t nf, const char *iq, unsigned line)
 	int rename_op = strcmp(f[0], "rename") == 0, e, ret = -1;
 
 	if (!((rename_op && (nf == 6 || nf == 7)) || (strcmp(f[0], "unlink") == 0 && nf == 7)) ||
-	    !token_ok(f[1]) || !safe_name(f[2]) ||
-	    (rename_op && (!token_ok(f[3]) || !safe_name(f[4]) || strlen(f[5]) != 64 ||
+	    !step_token_ok(f[1]) || !safe_name(f[2]) ||
+	    (rename_op && (!step_token_ok(f[3]) || !safe_name(f[4]) || strlen(f[5]) != 64 ||
 				  (nf == 7 && strlen(f[6]) != 64))) ||
-	    (!rename_op && (strlen(f[3]) != 64 || strlen(f[4]) != 64 || !token_ok(f[5]) ||
+	    (!rename_op && (strlen(f[3]) != 64 || strlen(f[4]) != 64 || !step_token_ok(f[5]) ||
 				   !safe_name(f[6]))))
 		return pki_err_set(c->err, PKI_E_PARSE, "install intent '%s': line %u: malformed",
 			iq, line);
@@ -2169,7 +2242,7 @@ sweep_partial_backups(struct ictx *c)
 
 		if (strncmp(de->d_name, ".kpki-backup-", 13) == 0 && len > 21 &&
 		    strcmp(de->d_name + len - 8, ".partial") == 0)
-			pki_tree_removeat(tmp->fd, de->d_name, 8);
+			pki_tree_removeat(tmp->fd, de->d_name, 16);
 	}
 	(void)closedir(dh);
 	(void)fsync(tmp->fd);
@@ -2189,6 +2262,26 @@ drop_staging(struct ictx *c)
 }
 
 /*
+ * An interrupted install none of whose steps was carried out (its first
+ * swap cannot be done: the directory changed since it was copied, or it
+ * cannot be exchanged) is given up: its intent file goes, and the sweeps of
+ * a fresh run remove its copies. Returns 0: there is no intent any more.
+ */
+static int
+abandon_intent(struct ictx *c, struct idir *stg, const char *iq)
+{
+	char msg[PKI_ERR_MSG_MAX];
+
+	(void)snprintf(msg, sizeof(msg), "%s", c->err->msg);
+	pki_err_clear(c->err);
+	if (unlinkat(stg->fd, INTENT_NAME, 0) != 0 || fsync(stg->fd) != 0)
+		return pki_err_set(c->err, PKI_E_IO, "'%s': cannot remove: %s", iq,
+			strerror(errno));
+	return note(c, "gave up the interrupted install recorded in '%s', none of which had "
+		"been carried out: %s", iq, msg);
+}
+
+/*
  * Finishes an interrupted install of the same bundle: returns 1 when an
  * intent file was found and carried out (or, dry run, would be), 0 when
  * there is none.
@@ -2198,10 +2291,10 @@ replay_intent(struct ictx *c)
 {
 	struct idir *stg = NULL;
 	struct pki_buf buf = { 0 };
-	char *path = NULL, iq[PKI_QPATH_MAX], *line, *next, *f[10];
+	char *path = NULL, iq[PKI_QPATH_MAX], *line, *next, *f[14];
 	unsigned lineno = 0;
 	size_t nf;
-	int exists, ret = -1;
+	int exists, ret = -1, r;
 
 	if (ctx_dir(c, "staging", 0, &stg) != 0)
 		return -1;
@@ -2259,9 +2352,20 @@ replay_intent(struct ictx *c)
 			continue;
 		}
 		if (nf >= 1 && strcmp(f[0], "swap") == 0 && !c->o->dry_run) {
-			if (replay_swap(c, f, nf, iq, lineno) != 0)
+			r = replay_swap(c, f, nf, iq, lineno);
+			if (r > 0) {
+				ret = abandon_intent(c, stg, iq);
+				goto out;
+			}
+			if (r != 0)
 				goto out;
 			continue;
+		}
+		/* a directory checked by its path alone is one swapped whole */
+		if (c->dash_lines & ~c->swap_lines) {
+			pki_err_set(c->err, PKI_E_PARSE, "install intent '%s': line %u: a directory "
+				"without its swap", iq, lineno);
+			goto out;
 		}
 		if (nf >= 1 && strcmp(f[0], "name") == 0 && !c->o->dry_run) {
 			struct idir *tmp = NULL;
@@ -2295,7 +2399,7 @@ replay_intent(struct ictx *c)
 		if (replay_step(c, f, nf, iq, lineno) != 0)
 			goto out;
 	}
-	if (lineno < 2) {
+	if (lineno < 2 || (c->dash_lines & ~c->swap_lines)) {
 		pki_err_set(c->err, PKI_E_PARSE, "install intent '%s': truncated", iq);
 		goto out;
 	}
@@ -2431,14 +2535,24 @@ plan_swaps(struct ictx *c)
 		    realpath(base->path, rb) == NULL)
 			return pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot stat: %s",
 				quote(base->path, q), strerror(errno));
-		if (sb.st_dev != sp.st_dev) {
+		if (sb.st_dev != sp.st_dev || !same_mount(base->fd, parent->fd)) {
 			if (refuse_swap(c, base->path, "is a mount point") != 0)
 				return -1;
 			continue;
 		}
+		/* the directory found by name in the parent is the one opened */
+		if (fstatat(parent->fd, sw->name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    st.st_dev != sb.st_dev || st.st_ino != sb.st_ino) {
+			if (refuse_swap(c, base->path, "is not '%s' in '%s' (moved while being "
+				    "looked at?)", sw->name, quote(parent->path, q)) != 0)
+				return -1;
+			continue;
+		}
+		sw->odev = (uintmax_t)sb.st_dev;
+		sw->oino = (uintmax_t)sb.st_ino;
 		if (faccessat(parent->fd, ".", W_OK | X_OK, AT_EACCESS) != 0) {
 			if (refuse_swap(c, base->path, "cannot create in '%s': %s",
-				    parent->path, strerror(errno)) != 0)
+				    quote(parent->path, q), strerror(errno)) != 0)
 				return -1;
 			continue;
 		}
@@ -2458,7 +2572,7 @@ plan_swaps(struct ictx *c)
 		if (tmp == NULL && ctx_dir(c, "kubeconfig-dir", 0, &kd) != 0)
 			pki_err_clear(c->err);
 		if ((tmp != NULL || kd != NULL) && fstat((tmp != NULL ? tmp : kd)->fd, &st) == 0 &&
-		    st.st_dev == sp.st_dev) {
+		    st.st_dev == sp.st_dev && same_mount((tmp != NULL ? tmp : kd)->fd, parent->fd)) {
 			sw->to_backup = 1;
 			backup_rel_dir(base, sw->dest_name, sizeof(sw->dest_name));
 		} else {
@@ -2535,6 +2649,25 @@ open_rel(int fd, const char *rel, const char *what, struct pki_err *err)
 	return cur;
 }
 
+/* Whether a key's text is the key of id (hex); "" matches nothing. */
+static int
+same_key(const struct pki_buf *data, const char *id)
+{
+	struct pki_key *key = NULL;
+	struct pki_err err;
+	unsigned char h[32];
+	char hex[65];
+	int same = 0;
+
+	if (id[0] != '\0' && pki_key_parse(data->data, data->len, "staged key", &key, &err) == 0 &&
+	    pki_key_public_id(key, h, &err) == 0) {
+		hex_id(h, sizeof(h), hex);
+		same = strcmp(hex, id) == 0;
+	}
+	pki_key_free(key);
+	return same;
+}
+
 /* The pending file an op moves, or NULL (a staged key). */
 static const struct pending *
 pending_of(const struct ictx *c, const struct op *op)
@@ -2545,6 +2678,41 @@ pending_of(const struct ictx *c, const struct op *op)
 		if (c->pend[i].dir == op->from && strcmp(c->pend[i].name, op->from_name) == 0)
 			return &c->pend[i];
 	return NULL;
+}
+
+/* What a stamp leaves out: the staging directory (ours, and it changes
+ * while the install runs) and the install's own temporary names. */
+static int
+stamp_skip(const char *rel, void *arg)
+{
+	const char *name = strrchr(rel, '/');
+	size_t n;
+
+	(void)arg;
+	if (strcmp(rel, PKI_STAGING_DIR) == 0)
+		return 1;
+	name = name != NULL ? name + 1 : rel;
+	n = strlen(name);
+	return name[0] == '.' && (strstr(name, ".tmp-") != NULL ||
+					 (n > sizeof(PENDING_SUFFIX) &&
+						 strcmp(name + n - sizeof(PENDING_SUFFIX) + 1,
+							 PENDING_SUFFIX) == 0));
+}
+
+/* The stamp (hex) of base b's directory open at fd. */
+static int
+swap_stamp(struct ictx *c, int b, int fd, char hex[65])
+{
+	struct pki_tree_copy opt = { stamp_skip, NULL, SWAP_MAX_ENTRIES, SWAP_MAX_BYTES,
+		SWAP_MAX_DEPTH, 1 };
+	unsigned char h[32];
+	char where[PATH_MAX + NAME_MAX + 2];
+
+	(void)snprintf(where, sizeof(where), "%s/%s", c->sw[b].parent->path, c->sw[b].name);
+	if (pki_tree_stamp(fd, where, &opt, h, c->err) != 0)
+		return -1;
+	hex_id(h, sizeof(h), hex);
+	return 0;
 }
 
 /*
@@ -2585,7 +2753,10 @@ build_swap(struct ictx *c, int b)
 			strerror(errno));
 	sw->dev = (uintmax_t)st.st_dev;
 	sw->ino = (uintmax_t)st.st_ino;
-	if (pki_tree_copyat(base->fd, base->path, sw->nfd, where, &opt, c->err) != 0)
+	/* what it holds now: checked again just before the exchange */
+	if (swap_stamp(c, b, base->fd, sw->stamp) != 0 ||
+	    pki_tree_copyat(base->fd, base->path, sw->nfd, where, &opt, c->err) != 0 ||
+	    pki_xattr_copy(base->fd, sw->nfd, q, c->err) != 0)
 		return -1;
 	for (i = 0; i < c->nops; i++) {
 		const struct op *op = &c->ops[i];
@@ -2616,6 +2787,11 @@ build_swap(struct ictx *c, int b)
 			if (!exists) {
 				pki_err_set(c->err, PKI_E_IO, "'%s': vanished during the install",
 					qat(op->from->path, op->from_name, q));
+				goto out;
+			}
+			if (!same_key(&data, op->keyid)) {
+				pki_err_set(c->err, PKI_E_INVALID, "'%s': not the key checked a moment "
+					"ago", qat(op->from->path, op->from_name, q));
 				goto out;
 			}
 			if (pki_file_createat(dfd, where, op->to_name, data.data, data.len, 0600,
@@ -2682,8 +2858,9 @@ reopen_dirs(struct ictx *c, int b)
 	char rel[PATH_MAX], ptok[PATH_MAX], *slash, q[PKI_QPATH_MAX];
 	struct idir *parent;
 	const char *comp;
+	struct stat st;
 	size_t i, k;
-	int fd, r;
+	int fd;
 
 	for (i = 0; i < c->ndirs; i++) {
 		struct idir *d = &c->dirs[i];
@@ -2691,11 +2868,16 @@ reopen_dirs(struct ictx *c, int b)
 		if (tok_base(d->token, rel, sizeof(rel)) != b)
 			continue;
 		if (rel[0] == '\0') {
-			r = open_base(d->path, &fd, c->err);
-			if (r != 0)
-				return r > 0 ? pki_err_set(c->err, PKI_E_NOTFOUND,
-						       "directory '%s': missing after the swap",
-						       quote(d->path, q)) : -1;
+			/* by its parent and name, not by the path given (a relative
+			 * one may lead through the previous tree) */
+			fd = openat(c->sw[b].parent->fd, c->sw[b].name, O_RDONLY | O_DIRECTORY |
+				O_NOFOLLOW | O_CLOEXEC);
+			if (fd < 0 || fstat(fd, &st) != 0 || (uintmax_t)st.st_ino != c->sw[b].ino) {
+				if (fd >= 0)
+					(void)close(fd);
+				return pki_err_set(c->err, PKI_E_IO, "directory '%s': not the new "
+					"tree after the swap", quote(d->path, q));
+			}
 		} else {
 			if (strcmp(d->token, "staging") == 0) {
 				(void)snprintf(ptok, sizeof(ptok), "%s", base_token[BASE_CERT]);
@@ -2728,35 +2910,72 @@ reopen_dirs(struct ictx *c, int b)
  * the exchange (unless the live directory is already the next tree), then
  * the previous tree, now at the next tree's name, rid of the staging
  * directory it still holds (the cert dir's; its keys are the live ones
- * now) and moved to its place.
+ * now) and moved to its place. Returns 1, with err, when nothing has been
+ * exchanged yet and this exchange cannot be done (the directory changed
+ * since it was copied, or cannot be exchanged): the install can still be
+ * undone.
  */
 static int
 carry_swap(struct ictx *c, int b)
 {
 	struct swap *sw = &c->sw[b];
 	struct idir *dest = NULL;
-	char q[PKI_QPATH_MAX], q2[PKI_QPATH_MAX];
+	char q[PKI_QPATH_MAX], q2[PKI_QPATH_MAX], hex[65];
 	struct stat st;
 	int fd, r;
 
-	qat(sw->parent->path, sw->name, q);
+	/* named in messages as the user named it */
+	if ((dest = find_dir(c, base_token[b])) != NULL)
+		quote(dest->path, q);
+	else
+		qat(sw->parent->path, sw->name, q);
+	dest = NULL;
 	if (fstatat(sw->parent->fd, sw->name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
 	    !S_ISDIR(st.st_mode))
 		return pki_err_set(c->err, PKI_E_IO, "directory '%s': missing, or not a "
 			"directory", q);
-	if ((uintmax_t)st.st_dev != sw->dev || (uintmax_t)st.st_ino != sw->ino) {
-		if (fstatat(sw->parent->fd, sw->next, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	if ((uintmax_t)st.st_dev == sw->dev && (uintmax_t)st.st_ino == sw->ino) {
+		c->exchanged = 1; /* done before a kill */
+	} else {
+		/* the directory copied, and the copy, both as recorded */
+		if ((uintmax_t)st.st_dev != sw->odev || (uintmax_t)st.st_ino != sw->oino ||
+		    fstatat(sw->parent->fd, sw->next, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
 		    !S_ISDIR(st.st_mode) || (uintmax_t)st.st_dev != sw->dev ||
 		    (uintmax_t)st.st_ino != sw->ino)
 			return pki_err_set(c->err, PKI_E_INVALID, "neither '%s' nor '%s' is the "
-				"tree the interrupted install built; refusing to go on", q,
-				qat(sw->parent->path, sw->next, q2));
+				"tree the interrupted install built, or '%s' is not the directory it "
+				"copied; refusing to go on", q, qat(sw->parent->path, sw->next, q2), q);
+		/* nothing written in it since it was copied (the kubelet rotating
+		 * its certificate): that would be lost */
+		if ((fd = openat(sw->parent->fd, sw->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			     O_CLOEXEC)) < 0)
+			return pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot open: %s", q,
+				strerror(errno));
+		r = swap_stamp(c, b, fd, hex);
+		(void)close(fd);
+		if (r != 0)
+			return -1;
+		if (strcmp(hex, sw->stamp) != 0) {
+			if (!c->exchanged) {
+				pki_err_set(c->err, PKI_E_EXISTS, "directory '%s': changed while it "
+					"was being copied for the swap (the kubelet rotating its "
+					"certificate?)", q);
+				return 1;
+			}
+			if (note(c, "warning: '%s' changed after it was copied; what changed is "
+				    "only in the previous tree", q) != 0)
+				return -1;
+		}
 		if (renameat2(sw->parent->fd, sw->next, sw->parent->fd, sw->name,
-			    RENAME_EXCHANGE) != 0)
-			return pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot swap it whole "
-				"with '%s': %s%s", q, qat(sw->parent->path, sw->next, q2),
-				strerror(errno), errno == EINVAL ? " (the filesystem cannot "
-				"exchange directories: use --in-place)" : "");
+			    RENAME_EXCHANGE) != 0) {
+			pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot swap it whole with "
+				"'%s': %s%s", q, qat(sw->parent->path, sw->next, q2), strerror(errno),
+				errno == EINVAL || errno == EBUSY || errno == EXDEV ?
+					" (a mount point, or a filesystem that cannot exchange "
+					"directories: use --in-place)" : "");
+			return c->exchanged ? -1 : 1;
+		}
+		c->exchanged = 1;
 		if (fsync(sw->parent->fd) != 0)
 			return pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot sync: %s",
 				quote(sw->parent->path, q2), strerror(errno));
@@ -2773,8 +2992,15 @@ carry_swap(struct ictx *c, int b)
 		return pki_err_set(c->err, PKI_E_IO, "the previous '%s' at '%s': cannot open: %s",
 			q, qat(sw->parent->path, sw->next, q2), strerror(errno));
 	}
-	if (b == BASE_CERT)
+	if (b == BASE_CERT) {
 		pki_tree_removeat(fd, PKI_STAGING_DIR, 2);
+		if (fstatat(fd, PKI_STAGING_DIR, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT) {
+			(void)close(fd);
+			return pki_err_set(c->err, PKI_E_IO, "'%s/%s': cannot remove the previous "
+				"staging directory (it holds the live keys)",
+				qat(sw->parent->path, sw->next, q2), PKI_STAGING_DIR);
+		}
+	}
 	r = fsync(fd);
 	(void)close(fd);
 	if (r != 0)
@@ -2782,6 +3008,17 @@ carry_swap(struct ictx *c, int b)
 			qat(sw->parent->path, sw->next, q2), strerror(errno));
 	if (ctx_dir(c, sw->dest_tok, 0, &dest) != 0)
 		return -1;
+	if (dest == NULL && strncmp(sw->dest_tok, "kubeconfig-dir/tmp/", 19) == 0) {
+		/* the half-made backup folder removed by hand: made again */
+		struct idir *tmp = NULL;
+
+		if (ctx_dir(c, "kubeconfig-dir/tmp", 1, &tmp) != 0)
+			return -1;
+		if (tmp != NULL && mkdirat(tmp->fd, sw->dest_tok + 19, 0700) == 0)
+			(void)fsync(tmp->fd);
+		if (ctx_dir(c, sw->dest_tok, 0, &dest) != 0)
+			return -1;
+	}
 	if (dest == NULL)
 		return pki_err_set(c->err, PKI_E_NOTFOUND, "the directory the previous '%s' goes "
 			"to is missing", q);
@@ -2811,7 +3048,7 @@ drop_next(struct ictx *c)
 }
 
 /* A next tree a killed run left before writing its intent file is removed
- * (there is no intent file now, or it was carried out). */
+ * (there is no intent file now, or it was carried out or abandoned). */
 static void
 sweep_next(struct ictx *c)
 {
@@ -2820,11 +3057,10 @@ sweep_next(struct ictx *c)
 	int b;
 
 	for (b = 0; b < NBASES; b++) {
-		parent = NULL;
-		if (ctx_dir(c, parent_token[b], 0, &parent) != 0 || parent == NULL) {
-			pki_err_clear(c->err);
+		/* only beside a directory this install uses: opening another one
+		 * would tie the intent file to it */
+		if ((parent = find_dir(c, parent_token[b])) == NULL)
 			continue;
-		}
 		if (fstatat(parent->fd, c->sw[b].next, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    S_ISDIR(st.st_mode) && st.st_uid == geteuid()) {
 			pki_tree_removeat(parent->fd, c->sw[b].next, 10);
@@ -2987,6 +3223,11 @@ rollback(struct ictx *c)
 	struct idir *stg = NULL;
 	size_t i;
 
+	/* the intent file first: a kill from here on leaves a run to sweep,
+	 * never an intent naming what is gone */
+	if (c->intent_written && ctx_dir(c, "staging", 0, &stg) == 0 && stg != NULL &&
+	    unlinkat(stg->fd, INTENT_NAME, 0) == 0)
+		(void)fsync(stg->fd);
 	for (i = 0; i < c->npend; i++)
 		if (c->pend[i].written)
 			(void)unlinkat(c->pend[i].dir->fd, c->pend[i].name, 0);
@@ -2995,8 +3236,6 @@ rollback(struct ictx *c)
 	if (c->bk_renamed &&
 	    renameat(c->bk_tmp->fd, c->bk_name, c->bk_tmp->fd, c->bk_partial) == 0)
 		c->bk_renamed = 0;
-	if (c->intent_written && ctx_dir(c, "staging", 0, &stg) == 0 && stg != NULL)
-		(void)unlinkat(stg->fd, INTENT_NAME, 0);
 	for (i = c->made_files.n; i > 0; i--)
 		(void)unlink(c->made_files.v[i - 1]);
 	for (i = c->made_dirs.n; i > 0; i--)
@@ -3012,7 +3251,7 @@ commit(struct ictx *c)
 	struct pki_buf intent = { 0 };
 	char q[PKI_QPATH_MAX];
 	size_t i;
-	int ret = -1, b;
+	int ret = -1, b, r;
 
 	if (write_backup(c) != 0 || write_pending(c) != 0)
 		goto fail;
@@ -3039,12 +3278,17 @@ commit(struct ictx *c)
 		goto fail;
 	c->intent_written = 1;
 	/* from here on a failure is finished by a rerun, not undone */
-	for (b = 0; b < NBASES; b++) {
+	/* the kubelet's first: the one another writer may have changed since
+	 * it was copied, which can still be undone while nothing is exchanged */
+	for (b = NBASES - 1; b >= 0; b--) {
 		if (!c->sw[b].planned)
 			continue;
 		(void)close(c->sw[b].nfd);
 		c->sw[b].nfd = -1;
-		if (carry_swap(c, b) != 0)
+		r = carry_swap(c, b);
+		if (r > 0)
+			goto undo;
+		if (r != 0)
 			goto half_done;
 	}
 	if (c->bk_tmp != NULL && any_swap_to_backup(c)) {
@@ -3054,10 +3298,10 @@ commit(struct ictx *c)
 	}
 	for (i = 0; i < c->nops; i++) {
 		const struct op *op = &c->ops[i];
-		int r, unlink_op = op->kind == OP_UNLINK;
+		int unlink_op = op->kind == OP_UNLINK;
 
 		if (realized(c, op)) {
-			if (unlink_op || in_swapped(c, op->from))
+			if (in_swapped(c, op->from))
 				continue;
 			/* a staged key the next tree took from a directory not swapped */
 			unlink_op = 1;
@@ -3082,10 +3326,21 @@ commit(struct ictx *c)
 	}
 	ret = 0;
 	goto out;
-half_done:
+half_done: {
+	char msg[PKI_ERR_MSG_MAX];
+
+	(void)snprintf(msg, sizeof(msg), "%s", c->err->msg);
 	pki_err_set(c->err, c->err->code, "%s; the install is half done: rerun the same command "
-		"to finish it", c->err->msg);
+		"to finish it", msg);
 	goto out;
+}
+undo: {
+	/* nothing exchanged yet: the intent file goes, and all the rest */
+	char msg[PKI_ERR_MSG_MAX];
+
+	(void)snprintf(msg, sizeof(msg), "%s", c->err->msg);
+	pki_err_set(c->err, c->err->code, "%s; nothing was installed", msg);
+}
 fail:
 	rollback(c);
 out:
@@ -3129,6 +3384,8 @@ ctx_free(struct ictx *c)
 	for (i = 0; i < NBASES; i++)
 		if (c->sw[i].nfd >= 0)
 			(void)close(c->sw[i].nfd);
+	if (c->lockfd >= 0)
+		(void)close(c->lockfd);
 	free(c->abs_cert_dir);
 	free(c->abs_kubelet_dir);
 	pki_names_free(&c->made_files);
@@ -3214,6 +3471,7 @@ pki_install_bundle(const struct pki_install_opts *o, const struct pki_bundle *b,
 	memset(&c, 0, sizeof(c));
 	for (i = 0; i < NBASES; i++)
 		c.sw[i].nfd = -1;
+	c.lockfd = -1;
 	c.o = o;
 	c.b = b;
 	c.report = report;
@@ -3247,6 +3505,9 @@ pki_install_bundle(const struct pki_install_opts *o, const struct pki_bundle *b,
 		goto out;
 	}
 	if (bundle_id(&c) != 0)
+		goto out;
+	/* one install (or kpki-csr) at a time; a dry run only looks */
+	if (pki_dir_lock(o->kc_dir, o->dry_run, &c.lockfd, err) != 0)
 		goto out;
 	r = replay_intent(&c);
 	if (r < 0 || (r > 0 && o->dry_run)) {

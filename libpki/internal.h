@@ -270,4 +270,67 @@ int pki_pubkey_key_id(gnutls_pubkey_t pub, unsigned char out[20],
  * for Ed25519 and Ed448. */
 gnutls_digest_algorithm_t pki_pubkey_sign_digest(gnutls_pubkey_t pub);
 
+/*
+ * ---- directory trees (tree.c) ---------------------------------------------
+ *
+ * Copying and removing a directory tree, for swapping a whole directory in
+ * with renameat2(RENAME_EXCHANGE). Nothing is ever followed: a symbolic
+ * link is copied as a link, and anything but a regular file, a directory
+ * or a link is an error.
+ */
+struct pki_tree_copy {
+	/* 1: leave out this path inside the tree ("etcd/server.crt") */
+	int (*skip)(const char *rel, void *arg);
+	void *arg;
+	size_t max_entries;	/* files, links and directories, all told */
+	size_t max_bytes;	/* of all files together */
+	unsigned max_depth;	/* of directories below the top */
+	int dry;		/* check that it can be copied, copy nothing (dfd unused) */
+};
+
+/*
+ * Copies everything in the directory open at sfd into the empty directory
+ * open at dfd: contents, modes, owners and times (owners need the right to
+ * chown when they are not ours). Each file is created private, given its
+ * mode and owner, synced; each directory is synced once filled. spath and
+ * dpath name the two in messages. On failure what was copied stays: the
+ * caller removes dfd's tree.
+ */
+int pki_tree_copyat(int sfd, const char *spath, int dfd, const char *dpath,
+	const struct pki_tree_copy *opt, struct pki_err *err) PKI_WUR;
+
+/*
+ * Creates name in the directory open at dfd, which must not exist, with
+ * data and mode from the first instant (O_EXCL|O_NOFOLLOW), synced; dir
+ * names the directory in messages.
+ */
+int pki_file_createat(int dfd, const char *dir, const char *name, const void *data,
+	size_t len, mode_t mode, struct pki_err *err) PKI_WUR;
+
+/* Removes the tree name in dfd, as deep as max_depth, never following a
+ * link; best effort (what cannot be removed stays). */
+void pki_tree_removeat(int dfd, const char *name, unsigned max_depth);
+
+
+/*
+ * A fingerprint of what a tree holds now (without reading contents): every
+ * entry's path, type, inode, size, mode, owner, mtime and ctime, in any
+ * order; entries skip() names are left out. Two equal stamps mean nothing
+ * was added, removed, renamed or written in between.
+ */
+int pki_tree_stamp(int fd, const char *path, const struct pki_tree_copy *opt,
+	unsigned char out[32], struct pki_err *err) PKI_WUR;
+
+/* Copies the extended attributes (ACLs, security labels) of one open file
+ * or directory onto another. */
+int pki_xattr_copy(int from, int to, const char *what, struct pki_err *err) PKI_WUR;
+
+/*
+ * Locks dir (flock on the directory itself: no file is made), exclusive or
+ * shared, without waiting: kpki-csr and kpki-kubeconfig take it on the
+ * kubeconfig dir before changing anything below it. *fd is -1 when dir does
+ * not exist; close it to unlock. Held elsewhere: PKI_E_EXISTS.
+ */
+int pki_dir_lock(const char *dir, int shared, int *fd, struct pki_err *err) PKI_WUR;
+
 #endif

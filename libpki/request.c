@@ -1249,9 +1249,12 @@ pki_request_execute(struct pki_request *r, const char *bundle_path, time_t now,
 {
 	struct pki_buf text = { 0 };
 	size_t i;
-	int ret = -1, need_staging = 0;
+	int ret = -1, need_staging = 0, lockfd = -1;
 
 	fingerprint[0] = '\0';
+	/* not while kpki-kubeconfig installs (it swaps the cert dir whole) */
+	if (pki_dir_lock(r->kc_dir, 0, &lockfd, err) != 0)
+		goto out;
 	if (check_bundle_path(r, bundle_path, err) != 0 || make_csrs(r, err) != 0 ||
 	    make_bundle(r, now, &text, fingerprint, err) != 0)
 		goto out;
@@ -1280,6 +1283,8 @@ out:
 		fingerprint[0] = '\0';
 		undo(r);
 	}
+	if (lockfd >= 0)
+		(void)close(lockfd);
 	pki_buf_free(&text);
 	return ret;
 }

@@ -10,9 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
+#include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
 #include <pki/file.h>
@@ -103,7 +106,8 @@ copy_file(struct copy *cp, int sfd, int dfd, const char *name, const struct stat
 		if (pki_write_all(out, chunk, (size_t)r, qpath, cp->err) != 0)
 			goto out;
 	}
-	if (keep_attrs(out, st, qpath, cp->err) != 0)
+	if (pki_xattr_copy(in, out, qpath, cp->err) != 0 ||
+	    keep_attrs(out, st, qpath, cp->err) != 0)
 		goto out;
 	if (fsync(out) != 0) {
 		pki_err_set(cp->err, PKI_E_IO, "'%s': cannot sync its copy: %s", qpath,
@@ -231,7 +235,8 @@ copy_dir(struct copy *cp, int sfd, const char *spath, int dfd, const char *dpath
 				continue;
 			}
 			/* the times last: filling it changed them */
-			if (keep_attrs(cdfd, &st, q, cp->err) != 0)
+			if (pki_xattr_copy(csfd, cdfd, q, cp->err) != 0 ||
+			    keep_attrs(cdfd, &st, q, cp->err) != 0)
 				goto out;
 			if (fsync(cdfd) != 0) {
 				pki_err_set(cp->err, PKI_E_IO, "'%s': cannot sync its copy: %s",
@@ -335,4 +340,179 @@ pki_tree_removeat(int dfd, const char *name, unsigned max_depth)
 	(void)fsync(fd);
 	(void)closedir(dh);
 	(void)unlinkat(dfd, name, AT_REMOVEDIR);
+}
+
+int
+pki_xattr_copy(int from, int to, const char *what, struct pki_err *err)
+{
+	char names[8192], *n;
+	unsigned char val[16384];
+	ssize_t len, vlen;
+	int ret = -1;
+
+	len = flistxattr(from, names, sizeof(names));
+	if (len < 0 && (errno == ENOTSUP || errno == ENOSYS))
+		return 0;
+	if (len < 0)
+		return pki_err_set(err, PKI_E_IO, "'%s': cannot list its extended attributes: %s",
+			what, strerror(errno));
+	for (n = names; n < names + len; n += strlen(n) + 1) {
+		vlen = fgetxattr(from, n, val, sizeof(val));
+		if (vlen < 0) {
+			pki_err_set(err, PKI_E_IO, "'%s': cannot read its extended attribute '%s': "
+				"%s", what, n, strerror(errno));
+			goto out;
+		}
+		if (fsetxattr(to, n, val, (size_t)vlen, 0) != 0) {
+			pki_err_set(err, PKI_E_IO, "'%s': cannot give its copy the extended "
+				"attribute '%s': %s", what, n, strerror(errno));
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	gnutls_memset(val, 0, sizeof(val));
+	return ret;
+}
+
+struct stamp {
+	const struct pki_tree_copy *opt;
+	struct pki_err *err;
+	unsigned char acc[32];
+	size_t entries;
+};
+
+static int
+stamp_dir(struct stamp *sp, int fd, const char *path, const char *rel, unsigned depth)
+{
+	char *crel = NULL, q[PKI_QPATH_MAX];
+	unsigned char h[32];
+	struct pki_buf line = { 0 };
+	struct dirent *de;
+	struct stat st;
+	DIR *dh = NULL;
+	size_t i;
+	int dfd, cfd = -1, ret = -1;
+
+	if ((dfd = dup(fd)) < 0 || (dh = fdopendir(dfd)) == NULL) {
+		if (dfd >= 0)
+			(void)close(dfd);
+		return pki_err_set(sp->err, PKI_E_IO, "directory '%s': cannot list: %s",
+			qjoin(path, rel, q), strerror(errno));
+	}
+	rewinddir(dh);
+	for (errno = 0; (de = readdir(dh)) != NULL; errno = 0) {
+		const char *n = de->d_name;
+
+		if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0)
+			continue;
+		free(crel);
+		crel = NULL;
+		if (rel[0] == '\0' ? (crel = strdup(n)) == NULL :
+				     asprintf(&crel, "%s/%s", rel, n) < 0) {
+			crel = NULL;
+			pki_err_nomem(sp->err);
+			goto out;
+		}
+		if (sp->opt->skip != NULL && sp->opt->skip(crel, sp->opt->arg))
+			continue;
+		if (++sp->entries > sp->opt->max_entries) {
+			pki_err_set(sp->err, PKI_E_LIMIT, "directory '%s': more than %zu entries",
+				path, sp->opt->max_entries);
+			goto out;
+		}
+		if (fstatat(fd, n, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+			pki_err_set(sp->err, PKI_E_IO, "'%s': cannot stat: %s", qjoin(path, crel, q),
+				strerror(errno));
+			goto out;
+		}
+		pki_buf_free(&line);
+		if (pki_buf_printf(&line, sp->err, "%s%c%o %ju %jd %u %u %jd.%ld %jd.%ld",
+			    crel, 0, (unsigned)st.st_mode, (uintmax_t)st.st_ino, (intmax_t)st.st_size,
+			    (unsigned)st.st_uid, (unsigned)st.st_gid, (intmax_t)st.st_mtim.tv_sec,
+			    st.st_mtim.tv_nsec, (intmax_t)st.st_ctim.tv_sec,
+			    st.st_ctim.tv_nsec) != 0)
+			goto out;
+		if (gnutls_hash_fast(GNUTLS_DIG_SHA256, line.data, line.len, h) != 0) {
+			pki_err_set(sp->err, PKI_E_CRYPTO, "'%s': cannot hash", path);
+			goto out;
+		}
+		for (i = 0; i < sizeof(h); i++)
+			sp->acc[i] ^= h[i];
+		if (!S_ISDIR(st.st_mode))
+			continue;
+		if (depth >= sp->opt->max_depth) {
+			pki_err_set(sp->err, PKI_E_LIMIT, "'%s': deeper than %u directories",
+				qjoin(path, crel, q), sp->opt->max_depth);
+			goto out;
+		}
+		cfd = openat(fd, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (cfd < 0) {
+			pki_err_set(sp->err, PKI_E_IO, "'%s': cannot open: %s", qjoin(path, crel, q),
+				strerror(errno));
+			goto out;
+		}
+		if (stamp_dir(sp, cfd, path, crel, depth + 1) != 0)
+			goto out;
+		(void)close(cfd);
+		cfd = -1;
+	}
+	if (errno != 0) {
+		pki_err_set(sp->err, PKI_E_IO, "directory '%s': cannot list: %s",
+			qjoin(path, rel, q), strerror(errno));
+		goto out;
+	}
+	ret = 0;
+out:
+	if (cfd >= 0)
+		(void)close(cfd);
+	(void)closedir(dh);
+	pki_buf_free(&line);
+	free(crel);
+	return ret;
+}
+
+int
+pki_tree_stamp(int fd, const char *path, const struct pki_tree_copy *opt,
+	unsigned char out[32], struct pki_err *err)
+{
+	struct stamp sp;
+	char n[32];
+	size_t i;
+
+	memset(&sp, 0, sizeof(sp));
+	sp.opt = opt;
+	sp.err = err;
+	memset(out, 0, 32);
+	if (stamp_dir(&sp, fd, path, "", 0) != 0)
+		return -1;
+	/* and how many: an entry XORed in twice would cancel out otherwise */
+	(void)snprintf(n, sizeof(n), "%zu", sp.entries);
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, n, strlen(n), out) != 0)
+		return pki_err_set(err, PKI_E_CRYPTO, "'%s': cannot hash", path);
+	for (i = 0; i < 32; i++)
+		out[i] ^= sp.acc[i];
+	return 0;
+}
+
+int
+pki_dir_lock(const char *dir, int shared, int *fd, struct pki_err *err)
+{
+	char q[PKI_QPATH_MAX];
+	int e;
+
+	pki_path_quote(dir, q, sizeof(q));
+	*fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*fd < 0)
+		return errno == ENOENT ? 0 : pki_err_set(err, PKI_E_IO,
+			"directory '%s': cannot open: %s", q, strerror(errno));
+	if (flock(*fd, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) == 0)
+		return 0;
+	e = errno;
+	(void)close(*fd);
+	*fd = -1;
+	if (e == EWOULDBLOCK)
+		return pki_err_set(err, PKI_E_EXISTS, "directory '%s': another kpki-csr or "
+			"kpki-kubeconfig is at work in it; try again once it has finished", q);
+	return pki_err_set(err, PKI_E_IO, "directory '%s': cannot lock: %s", q, strerror(e));
 }

@@ -750,6 +750,8 @@ file_sha256_hex(const char *path, char out[65])
 	pki_buf_free(&x);
 }
 
+#define STAMP "0000000000000000000000000000000000000000000000000000000000000000"
+
 /*
  * An intent file of this bundle whose steps no longer fit what is on disk
  * is not carried out, and nothing changes: a staged key that is not the
@@ -767,20 +769,48 @@ static const struct {
 	  "00000000000000000000000000000000000000000000000000000000000000aa "
 	  "cert-dir/etcd server.key",
 		"is not the key the interrupted install checked; refusing to remove it" },
-	{ "swap cert-dir cert-dir-parent pki .pki.kpki-next 1 2 kubeconfig-dir/tmp x",
-		"is the tree the interrupted install built; refusing to go on" },
-	{ "swap cert-dir cert-dir-parent elsewhere .elsewhere.kpki-next 1 2 "
-	  "kubeconfig-dir/tmp x",
+	{ "swap cert-dir cert-dir-parent pki .pki.kpki-next 1 2 3 4 " STAMP " "
+	  "kubeconfig-dir/tmp/.kpki-backup-2026-01-01-00-00-00.partial pki",
+		"is the tree the interrupted install built, or '" },
+	{ "swap cert-dir cert-dir-parent elsewhere .elsewhere.kpki-next 1 2 3 4 " STAMP " "
+	  "kubeconfig-dir/tmp/.kpki-backup-2026-01-01-00-00-00.partial pki",
 		"the swap of another directory than 'cert-dir'" },
-	{ "swap cert-dir kubelet-dir-parent pki .pki.kpki-next 1 2 kubeconfig-dir/tmp x",
+	{ "swap cert-dir kubelet-dir-parent pki .pki.kpki-next 1 2 3 4 " STAMP " "
+	  "kubeconfig-dir/tmp/.kpki-backup-2026-01-01-00-00-00.partial pki",
 		"malformed" },
+	/* the previous tree only where an install puts it */
+	{ "swap cert-dir cert-dir-parent pki .pki.kpki-next 1 2 3 4 " STAMP " "
+	  "kubeconfig-dir admin.conf",
+		"malformed" },
+	{ "swap cert-dir cert-dir-parent pki .pki.kpki-next 1 2 3 4 " STAMP " "
+	  "cert-dir-parent admin.conf",
+		"malformed" },
+	/* a step never names a directory's parent */
+	{ "rename staging etcd-server.key cert-dir-parent admin.conf SHA",
+		"malformed" },
+	/* a directory checked by its path alone needs its swap */
+	{ "dir cert-dir - - REAL\nrename staging etcd-server.key cert-dir/etcd server.key SHA",
+		"a directory without its swap" },
 };
+
+/* The first "what" in s becomes "with". */
+static void
+replace(char *s, size_t cap, const char *what, const char *with)
+{
+	char *at = strstr(s, what), rest[2048];
+
+	if (at == NULL)
+		return;
+	(void)snprintf(rest, sizeof(rest), "%s", at + strlen(what));
+	ck_assert_uint_lt((size_t)(at - s) + strlen(with) + strlen(rest), cap);
+	(void)snprintf(at, cap - (size_t)(at - s), "%s%s", with, rest);
+}
 
 START_TEST(test_replay_refusals)
 {
 	struct run r;
 	unsigned char a[32], b[32];
-	char id[65], sha[65], path[400], step[600];
+	char id[65], sha[65], path[4096], step[2048], real[1024];
 	const char *at;
 	FILE *f;
 
@@ -788,9 +818,12 @@ START_TEST(test_replay_refusals)
 	bundle_id_hex("rs.yaml", id);
 	(void)snprintf(path, sizeof(path), "%s/kpki-staging/etcd-server.key", r.cert_dir);
 	file_sha256_hex(path, sha);
-	at = strstr(bad_steps[_i].step, "SHA");
-	(void)snprintf(step, sizeof(step), "%.*s%s%s", at ? (int)(at - bad_steps[_i].step) :
-		(int)strlen(bad_steps[_i].step), bad_steps[_i].step, at ? sha : "", at ? at + 3 : "");
+	ck_assert_ptr_nonnull(realpath(r.cert_dir, path));
+	for (at = path, real[0] = '\0'; *at != '\0'; at++)
+		(void)snprintf(real + strlen(real), 3, "%02x", (unsigned char)*at);
+	(void)snprintf(step, sizeof(step), "%s", bad_steps[_i].step);
+	replace(step, sizeof(step), "SHA", sha);
+	replace(step, sizeof(step), "REAL", real);
 	(void)snprintf(path, sizeof(path), "%s/kpki-staging/kpki-install.intent", r.cert_dir);
 	ck_assert_ptr_nonnull(f = fopen(path, "w"));
 	fprintf(f, "kpki-install-intent v3\nid %s\n%s\n", id, step);

@@ -31,7 +31,10 @@ from cryptography.hazmat.primitives import serialization as ser
 
 CALLS = sys.argv[1:]
 INSTALL = ["kpki-kubeconfig", "--signed", "rs.yaml", "--cert-dir", "node/pki",
-           "--kubeconfig-dir", "node"]
+           "--kubeconfig-dir", "node", "--kubelet-dir", "node/kubelet"]
+# the directory of each location, here and in a backup folder
+DIRS = {"cert-dir": "pki", "kubelet-dir": "kubelet"}
+BACKUP = {"cert-dir": "pki", "kubelet-dir": "kubelet-pki"}
 INTENT = "node/pki/kpki-staging/kpki-install.intent"
 DOC = yaml.safe_load(open("rs.yaml"))
 
@@ -74,17 +77,18 @@ def check(what, after):
     for e in DOC["entries"]:
         new = e["certificate"].encode()
         name = "%s: %s" % (what, e["name"])
-        if e["location"] == "cert-dir":
+        if e["location"] in DIRS:
+            where = DIRS[e["location"]] + "/"
             base = e["path"][:-len(".crt")]
-            crt = read("node/pki/" + e["path"])
-            key = read("node/pki/" + base + ".key")
+            crt = read("node/" + where + e["path"])
+            key = read("node/" + where + base + ".key")
             if crt == new:
                 if spki_of_key(key) != spki_of_cert(new):
                     fail(name + ": the new certificate with another key")
-            elif crt == read("pristine/pki/" + e["path"]):
+            elif crt == read("pristine/" + where + e["path"]):
                 if after:
                     fail(name + ": still the old certificate after the rerun")
-                if key != read("pristine/pki/" + base + ".key"):
+                if key != read("pristine/" + where + base + ".key"):
                     fail(name + ": the old certificate with a new key")
             else:
                 fail(name + ": neither the old nor the new certificate")
@@ -103,8 +107,9 @@ def check(what, after):
     # a backup under its final name is whole: the previous tree, the
     # previous kubeconfigs
     for bk in glob.glob("node/tmp/kpki-backup-*"):
-        if not same_tree("pristine/pki", bk + "/pki", skip=["kpki-staging"]):
-            fail("%s: %s/pki is not the previous cert dir" % (what, bk))
+        for loc, d in DIRS.items():
+            if not same_tree("pristine/" + d, bk + "/" + BACKUP[loc], skip=["kpki-staging"]):
+                fail("%s: %s/%s is not the previous %s" % (what, bk, BACKUP[loc], loc))
         if os.path.exists(bk + "/pki/kpki-staging"):
             fail("%s: %s holds the staged (now live) keys" % (what, bk))
         for e in DOC["entries"]:
@@ -112,6 +117,10 @@ def check(what, after):
                     read(bk + "/" + e["path"]) != read("pristine/" + e["path"]):
                 fail("%s: %s/%s is not the previous one" % (what, bk, e["path"]))
     if after:
+        if read("node/kubelet/kubelet-client-2025.pem") != \
+                read("pristine/kubelet/kubelet-client-2025.pem") or \
+                os.readlink("node/kubelet/kubelet-client-current.pem") != "kubelet-client-2025.pem":
+            fail(what + ": the kubelet's own files were not kept")
         left = (glob.glob("node/.*.kpki-next") + glob.glob("node/**/.*.kpki-new*",
                 recursive=True) + glob.glob("node/tmp/.kpki-backup-*") +
                 glob.glob("node/pki/kpki-staging"))
@@ -149,8 +158,8 @@ def count(calls):
 
 def main():
     totals = count(CALLS)
-    if totals.get("renameat2", 0) < 2:
-        fail("the install made no exchange: not a swap")
+    if totals.get("renameat2", 0) < 4:
+        fail("the install made no two exchanges: not two swaps")
     kills = mid = 0
     for call in CALLS:
         for n in range(1, totals[call] + 1):

@@ -1,5 +1,6 @@
 # kill -9 at every state-changing call of an install (a renewal with new
-# keys, so the cert dir is swapped whole): each pair and each kubeconfig is
+# keys, so the cert dir and the kubelet dir are swapped whole): each pair
+# and each kubeconfig is
 # then wholly old or wholly new, never mixed; a backup under its final name
 # is whole; and the same command run again finishes the job, even after
 # its own run was killed half way (killinstall.py).
@@ -18,18 +19,29 @@ if [ -d /dev/shm ] && [ -w /dev/shm ] && w=$(mktemp -d /dev/shm/kpki-kill.XXXXXX
 	cd "$w"
 fi
 
+# a node with the kubelet serving certificate too (a test-local policy
+# allows it), so that a renewal swaps both the cert dir and the kubelet dir
+sed 's/^  - kubelet\.conf$/&\n  - kubelet/' "$pol" >policy.yaml
+grep -qx '  - kubelet' policy.yaml || die "policy.yaml: no kubelet"
+all=super-admin.conf,apiserver,apiserver-kubelet-client,front-proxy-client
+all=$all,apiserver-etcd-client,etcd-server,etcd-peer,etcd-healthcheck-client
+all=$all,admin.conf,controller-manager.conf,scheduler.conf,kubelet.conf,kubelet
 kpki-sign --init --ca-dir ca 2>/dev/null || die "init"
-kpki-csr --config "$cfg" --cert-dir node/pki --kubeconfig-dir node --bundle b.yaml \
-	2>/dev/null || die "kpki-csr"
-kpki-sign --ca-dir ca --policy "$pol" --bundle b.yaml --out s.yaml 2>/dev/null || die "sign"
+kpki-csr --config "$cfg" --only $all --cert-dir node/pki --kubeconfig-dir node \
+	--kubelet-dir node/kubelet --bundle b.yaml 2>/dev/null || die "kpki-csr"
+kpki-sign --ca-dir ca --policy policy.yaml --bundle b.yaml --out s.yaml 2>/dev/null ||
+	die "sign"
 mkdir -p node/pki/etcd
 cp ca/ca.crt ca/front-proxy-ca.crt node/pki/
 cp ca/etcd/ca.crt node/pki/etcd/
-kpki-kubeconfig --signed s.yaml --cert-dir node/pki --kubeconfig-dir node --config "$cfg" \
-	2>/dev/null || die "first install"
-kpki-csr --renew --cert-dir node/pki --kubeconfig-dir node --bundle r.yaml 2>/dev/null ||
-	die "kpki-csr --renew"
-kpki-sign --ca-dir ca --policy "$pol" --bundle r.yaml --out rs.yaml 2>/dev/null || die "sign r"
+kpki-kubeconfig --signed s.yaml --cert-dir node/pki --kubeconfig-dir node \
+	--kubelet-dir node/kubelet --config "$cfg" 2>/dev/null || die "first install"
+echo "a rotated client pair" >node/kubelet/kubelet-client-2025.pem
+ln -s kubelet-client-2025.pem node/kubelet/kubelet-client-current.pem
+kpki-csr --renew --only $all --cert-dir node/pki --kubeconfig-dir node \
+	--kubelet-dir node/kubelet --bundle r.yaml 2>/dev/null || die "kpki-csr --renew"
+kpki-sign --ca-dir ca --policy policy.yaml --bundle r.yaml --out rs.yaml 2>/dev/null ||
+	die "sign r"
 mv node pristine
 
 /usr/bin/python3 "$E2E/killinstall.py" fsync write fchmod mkdirat symlinkat unlinkat \
@@ -39,22 +51,26 @@ mv node pristine
 # kubeconfig dir (a copy) carries out nothing
 cp -a pristine node
 strace -f -qq -o ren.trace -e trace=renameat2 kpki-kubeconfig --signed rs.yaml \
-	--cert-dir node/pki --kubeconfig-dir node >/dev/null 2>&1 || die "an install under strace"
-xchg=$(grep -n RENAME_EXCHANGE ren.trace | cut -d: -f1)
+	--cert-dir node/pki --kubeconfig-dir node --kubelet-dir node/kubelet >/dev/null 2>&1 ||
+	die "an install under strace"
+xchg=$(grep -n RENAME_EXCHANGE ren.trace | tail -1 | cut -d: -f1)
 [ -n "$xchg" ] || die "no RENAME_EXCHANGE in a renewal"
 rm -rf node
 cp -a pristine node
 set +e
 strace -f -qq -o /dev/null -e trace=renameat2 -e inject=renameat2:signal=KILL:when=$((xchg + 1)) \
-	kpki-kubeconfig --signed rs.yaml --cert-dir node/pki --kubeconfig-dir node >/dev/null 2>&1
+	kpki-kubeconfig --signed rs.yaml --cert-dir node/pki --kubeconfig-dir node \
+	--kubelet-dir node/kubelet >/dev/null 2>&1
 set -e
 [ -e node/pki/kpki-staging/kpki-install.intent ] || die "no intent file after a kill mid-swap"
 cp -a node elsewhere
 before=$(tree_sum node)
-expect_status 1 kpki-kubeconfig --signed rs.yaml --cert-dir node/pki --kubeconfig-dir elsewhere
+expect_status 1 kpki-kubeconfig --signed rs.yaml --cert-dir node/pki --kubeconfig-dir elsewhere \
+	--kubelet-dir node/kubelet
 expect_grep "is not the kubeconfig-dir the interrupted install used" err
 [ "$(tree_sum node)" = "$before" ] || die "a wrong-dir rerun changed the tree"
-expect_status 0 kpki-kubeconfig --signed rs.yaml --cert-dir node/pki --kubeconfig-dir node
+expect_status 0 kpki-kubeconfig --signed rs.yaml --cert-dir node/pki --kubeconfig-dir node \
+	--kubelet-dir node/kubelet
 expect_grep "finished the interrupted install recorded in" err
 expect_status 0 kpki-inspect --verify --config "$cfg" --cert-dir node/pki --kubeconfig-dir node
 

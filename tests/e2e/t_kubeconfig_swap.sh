@@ -209,6 +209,95 @@ set -- sl/tmp/kpki-backup-*
 [ ! -e real/pki/kpki-staging ] || die "staging left in the linked-to cert dir"
 no_leftovers
 
+# one install at a time: another kpki-kubeconfig or kpki-csr holding the
+# kubeconfig dir makes this one wait its turn, changing nothing
+cp -a p.node l.node
+cp -a p.kl l.kl
+before=$(tree_sum l.node)
+/usr/bin/python3 - <<'PY' &
+import fcntl, os, time
+fd = os.open("l.node", os.O_RDONLY | os.O_DIRECTORY)
+fcntl.flock(fd, fcntl.LOCK_EX)
+open("held", "w").close()
+time.sleep(3)
+PY
+holder=$!
+while [ ! -e held ]; do sleep 0.05; done
+expect_status 1 kpki-kubeconfig --signed rs.yaml --cert-dir l.node/pki --kubeconfig-dir l.node \
+	--kubelet-dir l.kl/pki
+expect_grep "directory 'l.node': another kpki-csr or kpki-kubeconfig is at work in it; try again once it has finished" err
+expect_status 1 kpki-csr --renew --cert-dir l.node/pki --kubeconfig-dir l.node --bundle l.yaml
+expect_grep "another kpki-csr or kpki-kubeconfig is at work in it" err
+[ "$(tree_sum l.node)" = "$before" ] && [ ! -e l.yaml ] || die "a locked-out run wrote"
+wait $holder
+
+# the kubelet rotating its certificate while its directory is being
+# swapped: a file written there after the copy was made would be lost, so
+# the install notices and undoes itself, or, killed, its rerun gives it
+# up; either way the next run swaps in a copy that has the new file
+command -v strace >/dev/null || die "strace is needed (scripts/deps.sh test)"
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+export ASAN_OPTIONS
+cp -a p.node r.node
+cp -a p.kl r.kl
+install="--signed rs.yaml --cert-dir r.node/pki --kubeconfig-dir r.node --kubelet-dir r.kl/pki"
+# the call that puts the live intent file in place, after both copies
+strace -f -qq -o r.trace -e trace=renameat kpki-kubeconfig $install >/dev/null 2>&1 ||
+	die "an install under strace"
+n=$(grep -c 'renameat(' r.trace)
+at=$(grep -n 'kpki-install.intent' r.trace | tail -1 | cut -d: -f1)
+[ -n "$at" ] && [ "$at" -lt "$n" ] || die "no intent file rename in the trace"
+rm -rf r.node r.kl
+cp -a p.node r.node
+cp -a p.kl r.kl
+before=$(tree_sum r.node)
+strace -f -qq -o /dev/null -e trace=renameat -e inject=renameat:delay_exit=1500000:when=$at \
+	kpki-kubeconfig $install >out 2>err &
+run=$!
+sleep 0.7
+echo "rotated" >r.kl/pki/kubelet-client-2026.pem
+set +e
+wait $run
+st=$?
+set -e
+[ $st -eq 1 ] || { cat err >&2; die "a swap of a changed directory exited $st"; }
+expect_grep "directory 'r.kl/pki': changed while it was being copied for the swap (the kubelet rotating its certificate?); nothing was installed" err
+[ "$(tree_sum r.node)" = "$before" ] || die "an undone install changed the cert dir"
+[ -z "$(find . -name '*.kpki-next' -o -name '.*.kpki-new' -o -name 'kpki-install.intent')" ] ||
+	die "an undone install left files behind"
+expect_status 0 kpki-kubeconfig $install
+[ "$(cat r.kl/pki/kubelet-client-2026.pem)" = rotated ] || die "the rotated file was lost"
+pairs_match r.kl/pki
+# killed with its intent file written, the directory then changed: the
+# rerun gives the interrupted install up and makes a new one
+rm -rf r.node r.kl
+cp -a p.node r.node
+cp -a p.kl r.kl
+# the sync of the cert dir's staging directory that follows that rename
+strace -f -qq -o f.trace -e trace=renameat,fsync kpki-kubeconfig $install >/dev/null 2>&1 ||
+	die "an install under strace"
+last=$(grep -n 'renameat(.*kpki-install\.intent' f.trace | tail -1 | cut -d: -f1)
+sync_at=$(awk -v last="${last:-0}" '/fsync\(/ { n++; if (NR > last && !k) k = n }
+	END { print k + 0 }' f.trace)
+[ "$sync_at" -gt 0 ] || die "no sync after the intent file"
+rm -rf r.node r.kl
+cp -a p.node r.node
+cp -a p.kl r.kl
+set +e
+strace -f -qq -o /dev/null -e trace=fsync -e inject=fsync:signal=KILL:when=$sync_at \
+	kpki-kubeconfig $install >/dev/null 2>&1
+set -e
+[ -e r.node/pki/kpki-staging/kpki-install.intent ] || die "no intent file after the kill"
+echo "rotated" >r.kl/pki/kubelet-client-2026.pem
+expect_status 0 kpki-kubeconfig $install
+expect_grep "gave up the interrupted install recorded in 'r.node/pki/kpki-staging/kpki-install.intent', none of which had been carried out: directory 'r.kl/pki': changed while it was being copied" err
+expect_grep "swapped 'r.kl/pki' whole" err
+[ "$(cat r.kl/pki/kubelet-client-2026.pem)" = rotated ] || die "the rotated file was lost"
+pairs_match r.kl/pki
+pairs_match r.node/pki
+verify_clean r.node/pki r.node
+no_leftovers
+
 # the rest needs mounts
 mkdir mp m
 if [ "$(id -u)" != 0 ] || ! mount -t tmpfs -o size=4m,mode=0755 tmpfs m 2>/dev/null; then
@@ -312,3 +401,21 @@ expect_status 0 kpki-kubeconfig $install --in-place
 expect_no_grep "kpki-kubeconfig: installed '" err
 expect_grep "already installed 'x.kl/pki/kubelet.crt'" err
 no_leftovers
+
+# a bind mount of the same filesystem is a mount point too: nothing is
+# renamed across it
+cp -a p.node b.node
+cp -a p.kl b.kl
+mkdir b.real
+cp -a b.node/pki/. b.real/
+mount --bind b.real b.node/pki || die "bind mount"
+mounts="b.node/pki $mounts"
+before=$(tree_sum b.node)
+expect_status 3 kpki-kubeconfig --signed rs.yaml --cert-dir b.node/pki --kubeconfig-dir b.node \
+	--kubelet-dir b.kl/pki
+expect_grep "refused: directory 'b.node/pki': is a mount point" err
+[ "$(tree_sum b.node)" = "$before" ] || die "a refused install changed the tree"
+expect_status 0 kpki-kubeconfig --signed rs.yaml --cert-dir b.node/pki --kubeconfig-dir b.node \
+	--kubelet-dir b.kl/pki --in-place
+pairs_match b.node/pki
+verify_clean b.node/pki b.node

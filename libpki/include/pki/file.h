@@ -107,43 +107,4 @@ int pki_write_all(int fd, const void *data, size_t len, const char *what,
 int pki_fingerprint_parse(const char *s, unsigned char out[32],
 	struct pki_err *err) PKI_WUR;
 
-/*
- * Copying and removing a directory tree, for swapping a whole directory in
- * with renameat2(RENAME_EXCHANGE). Nothing is ever followed: a symbolic
- * link is copied as a link, and anything but a regular file, a directory
- * or a link is an error.
- */
-struct pki_tree_copy {
-	/* 1: leave out this path inside the tree ("etcd/server.crt") */
-	int (*skip)(const char *rel, void *arg);
-	void *arg;
-	size_t max_entries;	/* files, links and directories, all told */
-	size_t max_bytes;	/* of all files together */
-	unsigned max_depth;	/* of directories below the top */
-	int dry;		/* check that it can be copied, copy nothing (dfd unused) */
-};
-
-/*
- * Copies everything in the directory open at sfd into the empty directory
- * open at dfd: contents, modes, owners and times (owners need the right to
- * chown when they are not ours). Each file is created private, given its
- * mode and owner, synced; each directory is synced once filled. spath and
- * dpath name the two in messages. On failure what was copied stays: the
- * caller removes dfd's tree.
- */
-int pki_tree_copyat(int sfd, const char *spath, int dfd, const char *dpath,
-	const struct pki_tree_copy *opt, struct pki_err *err) PKI_WUR;
-
-/*
- * Creates name in the directory open at dfd, which must not exist, with
- * data and mode from the first instant (O_EXCL|O_NOFOLLOW), synced; dir
- * names the directory in messages.
- */
-int pki_file_createat(int dfd, const char *dir, const char *name, const void *data,
-	size_t len, mode_t mode, struct pki_err *err) PKI_WUR;
-
-/* Removes the tree name in dfd, as deep as max_depth, never following a
- * link; best effort (what cannot be removed stays). */
-void pki_tree_removeat(int dfd, const char *name, unsigned max_depth);
-
 #endif
