@@ -3296,6 +3296,12 @@ commit(struct ictx *c)
 			goto half_done;
 		c->bk_renamed = 1;
 	}
+	if ((c->sw[BASE_CERT].planned && note(c, "restart the control-plane pods now (kubeadm "
+		    "asks for it after a renewal): until then they read the previous tree, so "
+		    "keep it until they have restarted") != 0) ||
+	    (c->sw[BASE_KUBELET].planned && note(c, "restart the kubelet so that it serves "
+		    "with its new certificate") != 0))
+		goto half_done;
 	for (i = 0; i < c->nops; i++) {
 		const struct op *op = &c->ops[i];
 		int unlink_op = op->kind == OP_UNLINK;
