@@ -157,6 +157,8 @@ struct ictx {
 	struct swap sw[NBASES];
 	int exchanged;	/* a swap of this run or of the replayed intent is done */
 	unsigned swap_lines, dash_lines; /* bases with a swap line, a "- -" dir line */
+	/* for the check of a kubeconfig dir given wrong in a renewal */
+	size_t renewed_pairs, kc_entries, kc_missing;
 	int lockfd;	/* the kubeconfig dir, locked */
 };
 
@@ -1226,6 +1228,7 @@ plan_pair(struct ictx *c, const char *entry, const struct pki_profile *p,
 		ret = 0;
 		goto out;
 	}
+	c->renewed_pairs += has_crt != 0;
 	/* key and certificate both change: the directory is swapped whole
 	 * (unless --in-place), so that the pair is never half old */
 	if (use_staged && has_crt)
@@ -1333,15 +1336,41 @@ kubeconfig_server(struct ictx *c, const struct pki_profile *p, const struct pki_
 }
 
 static const char *
-cluster_name(const struct ictx *c)
+cluster_name(const struct ictx *c, const struct pki_kubeconfig *in_place)
 {
+	const char *n;
+
 	if (c->o->cluster_name != NULL)
 		return c->o->cluster_name;
 	if (c->o->cfg != NULL && *pki_kubeadm_cluster_name(c->o->cfg) != '\0')
 		return pki_kubeadm_cluster_name(c->o->cfg);
+	/* a renewal keeps the name the kubeconfig has */
+	if (in_place != NULL && (n = pki_kubeconfig_cluster_name(in_place)) != NULL && *n != '\0')
+		return n;
 	if (*pki_bundle_cluster(c->b) != '\0')
 		return pki_bundle_cluster(c->b);
 	return "kubernetes";
+}
+
+/*
+ * The cluster the bundle was made for must be this one: the
+ * configuration's (with --config), and that of a kubeconfig in place. A
+ * bundle without a cluster, or --cluster-name, has nothing to compare.
+ */
+static int
+check_cluster(struct ictx *c, const char *entry, const struct pki_kubeconfig *in_place)
+{
+	const char *want = pki_bundle_cluster(c->b), *have;
+	char q1[PKI_QPATH_MAX], q2[PKI_QPATH_MAX];
+
+	if (*want == '\0' || c->o->cluster_name != NULL)
+		return 0;
+	if (in_place != NULL && (have = pki_kubeconfig_cluster_name(in_place)) != NULL &&
+	    *have != '\0' && strcmp(have, want) != 0)
+		return refuse(c, entry, "the bundle was made for cluster '%s', but the kubeconfig "
+			"in place is of cluster '%s' (--cluster-name overrides)", quote(want, q1),
+			quote(have, q2));
+	return 0;
 }
 
 /* A kubeconfig: its client certificate with the staged key, rendered. */
@@ -1396,6 +1425,8 @@ plan_kubeconfig_body(struct ictx *c, const char *entry, const struct pki_profile
 	}
 	if (kubeconfig_in_place(c, d, name, &kc, &old) != 0)
 		goto out;
+	c->kc_entries++;
+	c->kc_missing += kc == NULL;
 	if (old != NULL && cert_same(old, cert)) {
 		/* a staged key still there after the kubeconfig went in is spent */
 		if (has_staged && key_matches(c, entry, stg, staged, cert, &skey) == 1) {
@@ -1430,6 +1461,8 @@ plan_kubeconfig_body(struct ictx *c, const char *entry, const struct pki_profile
 		goto out;
 	}
 	key = use_staged ? skey : fkey;
+	if (check_cluster(c, entry, kc) != 0)
+		goto out;
 	if (check_profile(c, entry, p, cert, &ca) < 0)
 		goto out;
 	if (c->refusals->n > before) {
@@ -1447,7 +1480,7 @@ plan_kubeconfig_body(struct ictx *c, const char *entry, const struct pki_profile
 	if (pki_cert_export_pem(cert, &cert_pem, c->err) != 0 ||
 	    pki_key_export_pem(key, &key_pem, c->err) != 0)
 		goto out;
-	spec.cluster = cluster_name(c);
+	spec.cluster = cluster_name(c, kc);
 	spec.user = info.cn;
 	spec.server = server;
 	spec.ca_pem = &ca->pem;
@@ -1654,10 +1687,18 @@ out:
 static int
 check_node(struct ictx *c)
 {
-	const char *want = pki_bundle_node(c->b), *what;
+	const char *want = pki_bundle_node(c->b), *what, *cl = pki_bundle_cluster(c->b);
 	char *have = NULL, q1[PKI_QPATH_MAX], q2[PKI_QPATH_MAX];
 	int ret = -1;
 
+	/* and for this cluster */
+	if (*cl != '\0' && c->o->cluster_name == NULL && c->o->cfg != NULL &&
+	    *pki_kubeadm_cluster_name(c->o->cfg) != '\0' &&
+	    strcmp(pki_kubeadm_cluster_name(c->o->cfg), cl) != 0 &&
+	    pki_names_addf(c->refusals, c->err, "bundle: made for cluster '%s', but the "
+		    "configuration is for cluster '%s'", quote(cl, q1),
+		    quote(pki_kubeadm_cluster_name(c->o->cfg), q2)) != 0)
+		return -1;
 	if (*want == '\0')
 		return 0;
 	quote(want, q1);
@@ -2413,6 +2454,45 @@ replay_intent(struct ictx *c)
 out:
 	pki_buf_free(&buf);
 	free(path);
+	return ret;
+}
+
+/* Staged keys this bundle does not use are said so: they wait for the
+ * bundle with their certificates (a bundle cut short leaves them). */
+static int
+note_unused_staged(struct ictx *c)
+{
+	struct idir *stg = NULL;
+	struct dirent *de;
+	struct stat st;
+	char q[PKI_QPATH_MAX];
+	size_t i, n;
+	DIR *dh;
+	int fd, used, ret = 0;
+
+	if (ctx_dir(c, "staging", 0, &stg) != 0 || stg == NULL) {
+		pki_err_clear(c->err);
+		return 0;
+	}
+	if ((fd = dup(stg->fd)) < 0 || (dh = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			(void)close(fd);
+		return 0;
+	}
+	rewinddir(dh); /* the dup shares its offset with the dir's fd */
+	while (ret == 0 && (de = readdir(dh)) != NULL) {
+		n = strlen(de->d_name);
+		if (n <= 4 || strcmp(de->d_name + n - 4, ".key") != 0 ||
+		    fstatat(stg->fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		for (i = 0, used = 0; i < c->nops && !used; i++)
+			used = c->ops[i].from == stg && strcmp(c->ops[i].from_name, de->d_name) == 0;
+		if (!used)
+			ret = note(c, "staged key '%s' is not for this bundle: it stays for the "
+				"bundle with its certificate", qat(stg->path, de->d_name, q));
+	}
+	(void)closedir(dh);
 	return ret;
 }
 
@@ -3555,6 +3635,18 @@ pki_install_bundle(const struct pki_install_opts *o, const struct pki_bundle *b,
 		if (r != 0)
 			goto out;
 	}
+	/* certificates renewed, yet not one of the kubeconfigs there: most
+	 * likely the wrong --kubeconfig-dir, which would get new kubeconfigs
+	 * (and the staged keys) while the real ones stay old */
+	if (c.renewed_pairs > 0 && c.kc_entries > 0 && c.kc_missing == c.kc_entries) {
+		char q1[PKI_QPATH_MAX], q2[PKI_QPATH_MAX];
+
+		if (pki_names_addf(refusals, err, "kubeconfig dir '%s': holds none of the "
+			    "bundle's kubeconfigs, yet the certificates in '%s' are being renewed: is "
+			    "--kubeconfig-dir right? (a renewal's kubeconfigs are made from those in "
+			    "place)", quote(o->kc_dir, q1), quote(o->cert_dir, q2)) != 0)
+			goto out;
+	}
 	if (plan_swaps(&c) != 0 || check_commit_dirs(&c) != 0)
 		goto out;
 	if (refusals->n > 0) {
@@ -3562,6 +3654,8 @@ pki_install_bundle(const struct pki_install_opts *o, const struct pki_bundle *b,
 			refusals->n, refusals->n == 1 ? "" : "s");
 		goto out;
 	}
+	if (note_unused_staged(&c) != 0)
+		goto out;
 	if (o->dry_run) {
 		ret = 0;
 		goto out;

@@ -910,6 +910,103 @@ START_TEST(test_other_node)
 }
 END_TEST
 
+/* A renewal pointed at the wrong kubeconfig dir (none of the bundle's
+ * kubeconfigs there) is refused: it would consume the staged keys while the
+ * real kubeconfigs stay old. */
+START_TEST(test_wrong_kubeconfig_dir)
+{
+	struct run r;
+	unsigned char a[32], b[32];
+	char kd[400];
+
+	installed_and_renewed(&r);
+	(void)snprintf(kd, sizeof(kd), "%s/elsewhere", r.dir);
+	sh("mkdir '%s'", kd);
+	r.o.kc_dir = kd;
+	tree_sum(r.dir, a);
+	ck_assert_int_eq(run_install(&r, "rs.yaml"), -1);
+	ck_assert(has_line(&r.refusals, "/elsewhere': holds none of the bundle's kubeconfigs, "
+					"yet the certificates in '"));
+	ck_assert(has_line(&r.refusals, "is --kubeconfig-dir right?"));
+	tree_sum(r.dir, b);
+	ck_assert_mem_eq(a, b, 32);
+	run_free(&r);
+}
+END_TEST
+
+/* The bundle's cluster must be the configuration's and that of the
+ * kubeconfigs in place; --cluster-name decides otherwise. A renewal keeps
+ * the cluster name of the kubeconfig in place. */
+START_TEST(test_cluster_name)
+{
+	struct pki_kubeadm *other = NULL;
+	struct pki_kubeconfig *kc = NULL;
+	struct pki_buf data = { 0 };
+	struct pki_err err;
+	struct run r;
+	unsigned char a[32], b[32];
+	char path[400];
+
+	/* the configuration names another cluster */
+	run_init(&r, "node");
+	(void)snprintf(path, sizeof(path), "%s/other.yaml", r.dir);
+	sh("sed 's/^clusterName: .*/clusterName: other/' '%s' >'%s' && grep -q 'clusterName: other' "
+	   "'%s' || printf 'clusterName: other\\n' >>'%s'", test_data("install/kubeadm.yaml"), path,
+		path, path);
+	pki_err_clear(&err);
+	ck_assert_msg(pki_kubeadm_load(path, &other, &err) == 0, "%s", err.msg);
+	r.o.cfg = other;
+	tree_sum(r.dir, a);
+	ck_assert_int_eq(run_install(&r, "s.yaml"), -1);
+	ck_assert(has_line(&r.refusals, "bundle: made for cluster 'kubernetes', but the "
+					"configuration is for cluster 'other'"));
+	tree_sum(r.dir, b);
+	ck_assert_mem_eq(a, b, 32);
+	pki_kubeadm_free(other);
+	run_free(&r);
+
+	/* a kubeconfig in place of another cluster */
+	installed_and_renewed(&r);
+	r.o.cfg = NULL;
+	sh("cd '%s' && sed -i 's/kubernetes$/other/; s/@kubernetes$/@other/' admin.conf", r.kc_dir);
+	tree_sum(r.dir, a);
+	ck_assert_int_eq(run_install(&r, "rs.yaml"), -1);
+	ck_assert(has_line(&r.refusals, "entry 'admin.conf': the bundle was made for cluster "
+					"'kubernetes', but the kubeconfig in place is of cluster 'other'"));
+	tree_sum(r.dir, b);
+	ck_assert_mem_eq(a, b, 32);
+	/* said otherwise: the name given wins */
+	r.o.cluster_name = "other";
+	ck_assert_msg(run_install(&r, "rs.yaml") == 0, "%s", r.err.msg);
+	(void)snprintf(path, sizeof(path), "%s/admin.conf", r.kc_dir);
+	ck_assert_int_eq(pki_file_read(path, "k", PKI_CAP_ANY, 0, &data, &err), 0);
+	ck_assert_int_eq(pki_kubeconfig_parse(data.data, data.len, path, &kc, &err), 0);
+	ck_assert_str_eq(pki_kubeconfig_cluster_name(kc), "other");
+	pki_kubeconfig_free(kc);
+	pki_buf_free(&data);
+	run_free(&r);
+}
+END_TEST
+
+/* A staged key the bundle has no certificate for stays, and is said so. */
+START_TEST(test_unused_staged)
+{
+	struct run r;
+	struct stat st;
+	char path[400];
+
+	installed_and_renewed(&r);
+	sh("cd '%s/kpki-staging' && cp apiserver.key spare.key", r.cert_dir);
+	ck_assert_msg(run_install(&r, "rs.yaml") == 0, "%s", r.err.msg);
+	ck_assert(has_line(&r.report, "/kpki-staging/spare.key' is not for this bundle: it "
+				      "stays for the bundle with its certificate"));
+	(void)snprintf(path, sizeof(path), "%s/kpki-staging/spare.key", r.cert_dir);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0600);
+	run_free(&r);
+}
+END_TEST
+
 /* A pair caught between its key and its certificate rename, with no intent
  * file to say so: the final key is the new certificate's, so the rerun
  * finishes it. An intent file of another bundle is never carried out. */
@@ -918,12 +1015,15 @@ START_TEST(test_half_swapped)
 	struct run r;
 	unsigned char a[32], b[32];
 
-	run_init(&r, "node");
-	/* the old certificate in place, the new key already moved there */
-	sh("cd '%s/node/pki' && cp etcd/ca.crt apiserver.crt", r.dir);
-	ck_assert_msg(run_install(&r, "s.yaml") == 0, "%s", r.err.msg);
+	/* a renewal --in-place killed between them: the old certificate in
+	 * place, the new key already moved there */
+	installed_and_renewed(&r);
+	sh("cd '%s/node/pki' && mv kpki-staging/apiserver.key apiserver.key", r.dir);
+	r.o.in_place = 1;
+	ck_assert_msg(run_install(&r, "rs.yaml") == 0, "%s", r.err.msg);
 	ck_assert(has_line(&r.report, "/node/pki/apiserver.crt'"));
 	ck_assert(!has_line(&r.report, "/node/pki/apiserver.crt' with its staged key"));
+	ck_assert(has_line(&r.report, "/node/pki/apiserver-kubelet-client.crt' with its staged key"));
 	ck_assert(has_line(&r.report, "backed up '"));
 	verify_clean(&r);
 	run_free(&r);
@@ -1053,6 +1153,9 @@ install_suite(void)
 	tcase_add_loop_test(tc, test_replay_refusals, 0,
 		(int)(sizeof(bad_steps) / sizeof(bad_steps[0])));
 	tcase_add_test(tc, test_other_node);
+	tcase_add_test(tc, test_wrong_kubeconfig_dir);
+	tcase_add_test(tc, test_cluster_name);
+	tcase_add_test(tc, test_unused_staged);
 	tcase_add_test(tc, test_half_swapped);
 	tcase_add_test(tc, test_embed_false_kubelet);
 	tcase_add_test(tc, test_trust_bundle_ca);
