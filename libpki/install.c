@@ -388,7 +388,8 @@ open_base(const char *path, int *fd, struct pki_err *err)
 	if (S_ISLNK(st.st_mode) && st.st_uid != geteuid() && st.st_uid != 0)
 		return pki_err_set(err, PKI_E_PERM,
 			"directory '%s': a symbolic link owned by uid %u (refused: only links of "
-			"uid %u or root are followed)", q, (unsigned)st.st_uid, (unsigned)geteuid());
+			"root%s are followed)", q, (unsigned)st.st_uid,
+			geteuid() == 0 ? "" : " or of the user running this");
 	*fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (*fd < 0)
 		return pki_err_set(err, errno == ENOENT ? PKI_E_NOTFOUND : PKI_E_IO,
@@ -921,10 +922,23 @@ check_bundle_cas(struct ictx *c)
 			return -1;
 		for (j = 0; want != NULL && j < want->n && !ok; j++)
 			ok = strcasecmp(want->v[j], fp) == 0;
-		if (!ok && pki_names_addf(c->refusals, c->err,
-				   "bundle CA certificate %zu (%s): not among the fingerprints "
-				   "given with --expect-ca-fingerprint", i + 1, fp) != 0)
-			return -1;
+		if (!ok) {
+			struct pki_x509info info = { 0 };
+			char q[PKI_QPATH_MAX] = "?";
+			int r;
+
+			if (pki_cert_info(pki_bundle_ca_at(c->b, i), &info, c->err) != 0)
+				return -1;
+			if (info.cn != NULL)
+				quote(info.cn, q);
+			pki_x509info_free(&info);
+			r = pki_names_addf(c->refusals, c->err, "bundle CA certificate %zu (CN '%s'): "
+				"its fingerprint %s is none of those given with "
+				"--expect-ca-fingerprint; compare with what the CA team read out to "
+				"you, never with this line", i + 1, q, fp);
+			if (r != 0)
+				return -1;
+		}
 	}
 	return 0;
 }
@@ -1170,8 +1184,15 @@ plan_pair(struct ictx *c, const char *entry, const struct pki_profile *p,
 		goto out;
 	}
 	if (d == NULL) {
-		ret = refuse(c, entry, "directory for '%s' does not exist (kpki-csr makes it)",
-			pki_profile_path(p));
+		const char *top = strncmp(tok, "kubelet-dir", 11) == 0 ? c->kubelet_dir :
+			c->o->cert_dir, *sub = strchr(tok, '/');
+
+		if (sub != NULL)
+			qat(top, sub + 1, q2);
+		else
+			quote(top, q2);
+		ret = refuse(c, entry, "directory '%s' does not exist (kpki-csr makes it: is "
+			"--%s right?)", q2, top == c->kubelet_dir ? "kubelet-dir" : "cert-dir");
 		goto out;
 	}
 	if (join3(&crt_path, d->path, crt, c->err) != 0)
@@ -2689,10 +2710,13 @@ plan_swaps(struct ictx *c)
 			c->bk[j++] = c->bk[i];
 		}
 		c->nbk = j;
+		if (sw->to_backup)
+			(void)snprintf(ro, sizeof(ro), "%s", sw->dest_name);
+		else
+			qat(parent->path, sw->dest_name, ro); /* where it really is */
 		if (note(c, "would swap '%s' whole (each key with its certificate), keeping the "
 			    "previous tree %s '%s'", quote(base->path, q),
-			    sw->to_backup ? "in the backup folder as" : "beside it as",
-			    sw->dest_name) != 0)
+			    sw->to_backup ? "in the backup folder as" : "beside it as", ro) != 0)
 			return -1;
 	}
 	return 0;

@@ -832,7 +832,8 @@ load_newest(struct pki_profile_set **out, struct pki_err *err)
 	d = opendir(dir);
 	if (d == NULL)
 		return pki_err_set(err, errno == ENOENT ? PKI_E_NOTFOUND : PKI_E_IO,
-			"templates directory '%s': %s", dir, strerror(errno));
+			"templates directory '%s': %s (set KPKI_TEMPLATES_DIR, or name a set file "
+			"with --profiles)", dir, strerror(errno));
 	while ((de = readdir(d)) != NULL) {
 		size_t n = strlen(de->d_name);
 

@@ -315,12 +315,12 @@ cp -a p.kl n.kl
 ino=$(stat -c %i m/pki)
 expect_status 0 kpki-kubeconfig --signed rs.yaml --cert-dir m/pki --kubeconfig-dir n \
 	--kubelet-dir n.kl/pki
-expect_grep "kpki-kubeconfig: swapped 'm/pki' whole (each key with its certificate), keeping the previous tree beside it as 'pki.kpki-backup-" err
+expect_grep "kpki-kubeconfig: swapped 'm/pki' whole (each key with its certificate), keeping the previous tree beside it as '$(pwd -P)/m/pki.kpki-backup-" err
 expect_grep "swapped 'n.kl/pki' whole (each key with its certificate), keeping the previous tree in the backup folder as 'kubelet-pki'" err
 [ "$(stat -c %i m/pki)" != "$ino" ] || die "m/pki was not swapped"
 set -- m/pki.kpki-backup-*
 [ $# -eq 1 ] && [ -d "$1" ] || die "no single previous tree beside m/pki: $*"
-expect_grep "beside it as '${1#m/}'" err
+expect_grep "beside it as '$(pwd -P)/$1'" err
 diff -r $prev "$1" >&2 || die "'$1' is not the previous cert dir"
 [ "$(tree_sum "$1")" = "$(tree_sum $prev)" ] || die "'$1': modes differ"
 pairs_match "$1"
