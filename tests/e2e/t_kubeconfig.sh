@@ -108,7 +108,8 @@ expect_status 2 kpki-kubeconfig --signed s.yaml --cert-dir first/pki --kubeconfi
 	--trust-bundle-ca
 expect_status 3 kpki-kubeconfig --signed s.yaml --cert-dir first/pki --kubeconfig-dir first \
 	--config "$cfg" --trust-bundle-ca --expect-ca-fingerprint $bad
-expect_grep "not among the fingerprints given with --expect-ca-fingerprint" err
+expect_grep "refused: bundle CA certificate 1 (CN 'kubernetes'): its fingerprint SHA256:" err
+expect_grep "is none of those given with --expect-ca-fingerprint; compare with what the CA team read out to you, never with this line" err
 grep -q "installed '" err && die "a refused install says it installed something"
 [ "$(tree_sum first)" = "$before" ] || die "a refused install changed the tree"
 # without the flag the missing CA is refused, with its remedy
