@@ -49,6 +49,7 @@ struct pki_ca {
 	struct pki_key *key;	  /* a key file's key, or NULL */
 	gnutls_privkey_t priv;	  /* over key, or over the token object */
 	struct ca_pin *pin;	  /* the token's PIN, for logins while signing */
+	char *crt_path;		  /* where the certificate was read, for messages */
 };
 
 /* ---- small helpers -------------------------------------------------------- */
@@ -391,6 +392,7 @@ pki_ca_free(struct pki_ca *ca)
 	pki_cert_list_free(ca->chain, ca->nchain);
 	p11_pin_wipe(ca->pin);
 	free(ca->pin);
+	free(ca->crt_path);
 	gnutls_memset(ca, 0, sizeof(*ca));
 	free(ca);
 }
@@ -423,6 +425,41 @@ gnutls_privkey_t
 pki_ca_privkey(const struct pki_ca *ca)
 {
 	return ca->priv;
+}
+
+/* One certificate of the CA's (link 0: its own, else that link of its
+ * chain) against now, RFC 5280 4.1.2.5: both ends belong to the period. */
+static int
+ca_valid_at(const struct pki_ca *ca, const struct pki_cert *cert, size_t link, time_t now,
+	struct pki_err *err)
+{
+	time_t nb = pki_cert_not_before(cert), na = pki_cert_not_after(cert);
+	char tnow[32], tnb[32], tna[32], q[PKI_QPATH_MAX], which[64] = "";
+
+	if (now >= nb && now <= na)
+		return 0;
+	pki_time_rfc3339(now, tnow);
+	pki_time_rfc3339(nb, tnb);
+	pki_time_rfc3339(na, tna);
+	pki_text_sanitize(ca->crt_path ? ca->crt_path : "", q, sizeof(q));
+	if (link > 0)
+		(void)snprintf(which, sizeof(which), "certificate %zu of its chain: ", link);
+	return pki_err_set(err, PKI_E_INVALID,
+		"CA '%s' ('%s'): %snot valid at %s (valid from %s to %s): check this host's clock",
+		pki_profile_name(ca->profile), q, which, tnow, tnb, tna);
+}
+
+int
+pki_ca_check_time(const struct pki_ca *ca, time_t now, struct pki_err *err)
+{
+	size_t i;
+
+	if (ca_valid_at(ca, ca->cert, 0, now, err) != 0)
+		return -1;
+	for (i = 0; i < ca->nchain; i++)
+		if (ca_valid_at(ca, ca->chain[i], i + 1, now, err) != 0)
+			return -1;
+	return 0;
 }
 
 /* 1 when the private key's public half is the certificate's key. */
@@ -512,6 +549,8 @@ pki_ca_load(const struct pki_ca_opts *o, const char *name, struct pki_ca **out,
 	if (ca == NULL)
 		goto out;
 	ca->profile = p;
+	if ((ca->crt_path = pki_strdup(crt, err)) == NULL)
+		goto out;
 	if (pki_file_read(crt, "CA certificate", PKI_CAP_CERT, 0, &buf, err) != 0) {
 		pki_err_prefix(err, "CA '%s'", pki_profile_name(p));
 		goto out;

@@ -41,7 +41,7 @@
 
 #include "internal.h"
 
-#define INTENT_NAME	"kpki-install.intent"
+#define INTENT_NAME	PKI_INSTALL_INTENT
 #define INTENT_MAGIC	"kpki-install-intent v3"
 #define INTENT_MAGIC_V2	"kpki-install-intent v2" /* no swaps; still carried out */
 #define INTENT_CAP	(256u * 1024)

@@ -31,6 +31,7 @@ static int
 cas_get(const struct pki_issue_opts *o, struct cas *c, const char *name, struct pki_ca **out,
 	struct pki_err *err)
 {
+	struct pki_ca *ca = NULL;
 	size_t i;
 
 	for (i = 0; i < c->n; i++) {
@@ -41,9 +42,16 @@ cas_get(const struct pki_issue_opts *o, struct cas *c, const char *name, struct 
 	}
 	if (c->n == MAX_CAS)
 		return pki_err_set(err, PKI_E_LIMIT, "more than %d CAs in one batch", MAX_CAS);
-	if (pki_ca_load(o->ca, name, &c->ca[c->n], err) != 0)
+	if (pki_ca_load(o->ca, name, &ca, err) != 0)
 		return -1;
-	*out = c->ca[c->n++];
+	/* a clock outside the CA's validity signs nothing: found here, before
+	 * the ledger is opened, no serial is drawn and nothing recorded */
+	if (pki_ca_check_time(ca, o->now, err) != 0) {
+		pki_ca_free(ca);
+		return -1;
+	}
+	c->ca[c->n++] = ca;
+	*out = ca;
 	return 0;
 }
 

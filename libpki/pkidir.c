@@ -1,14 +1,18 @@
 /* pkidir.c — a kubeadm PKI directory held against its profiles. */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <pki/cert.h>
 #include <pki/kubeconfig.h>
 #include <pki/pkidir.h>
+#include <pki/request.h>
 
 #include "internal.h"
 
@@ -591,6 +595,119 @@ out:
 	return ret;
 }
 
+/* ---- an interrupted install ------------------------------------------------ */
+
+/*
+ * lstat of the intent file through the staging directory, which is opened
+ * without following a link: 1 (*st filled) when something is there, 0 when
+ * nothing is, -1 with *eno the reason when it cannot tell.
+ */
+static int
+intent_lstat(const char *staging, struct stat *st, int *eno)
+{
+	int fd, r;
+
+	*eno = 0;
+	fd = open(staging, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		/* no staging directory, or a link or file in its place: kpki-csr
+		 * and kpki-kubeconfig refuse those themselves, and no intent
+		 * file of theirs can be behind one */
+		if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP)
+			return 0;
+		*eno = errno;
+		return -1;
+	}
+	r = fstatat(fd, PKI_INSTALL_INTENT, st, AT_SYMLINK_NOFOLLOW);
+	if (r != 0)
+		*eno = errno;
+	(void)close(fd);
+	if (r == 0)
+		return 1;
+	return *eno == ENOENT ? 0 : -1;
+}
+
+/* What stands where a regular file belongs; NULL for a regular file. */
+static const char *
+intent_kind(mode_t mode)
+{
+	if (S_ISREG(mode))
+		return NULL;
+	if (S_ISLNK(mode))
+		return "a symbolic link";
+	if (S_ISDIR(mode))
+		return "a directory";
+	return "a special file";
+}
+
+int
+pki_pkidir_intent(const char *cert_dir, char **path, const char **kind, struct pki_err *err)
+{
+	char *staging = NULL, *p = NULL, q[PKI_QPATH_MAX];
+	struct stat st;
+	int eno, r, ret = -1;
+
+	*path = NULL;
+	*kind = NULL;
+	if (pki_path_join(&staging, cert_dir, PKI_STAGING_DIR, err) != 0)
+		goto out;
+	r = intent_lstat(staging, &st, &eno);
+	if (r < 0) {
+		pki_path_quote(staging, q, sizeof(q));
+		pki_err_set(err, eno == EACCES ? PKI_E_PERM : PKI_E_IO,
+			"staging directory '%s': cannot look for an interrupted install in it: %s",
+			q, strerror(eno));
+		goto out;
+	}
+	if (r == 0) {
+		ret = 0;
+		goto out;
+	}
+	if (pki_path_join(&p, staging, PKI_INSTALL_INTENT, err) != 0)
+		goto out;
+	*kind = intent_kind(st.st_mode);
+	*path = p;
+	p = NULL; /* transferred */
+	ret = 1;
+out:
+	free(staging);
+	free(p);
+	return ret;
+}
+
+/*
+ * An install kpki-kubeconfig did not finish leaves its intent file: until
+ * the same command runs again, pairs may be half renewed and staged keys
+ * half consumed, whatever the other checks say.
+ */
+static int
+check_intent(struct vctx *v)
+{
+	char *staging = NULL, *path = NULL;
+	struct stat st;
+	int eno, r, ret = -1;
+
+	if (pki_path_join(&staging, v->cert_dir, PKI_STAGING_DIR, v->err) != 0 ||
+	    pki_path_join(&path, staging, PKI_INSTALL_INTENT, v->err) != 0)
+		goto out;
+	r = intent_lstat(staging, &st, &eno);
+	if (r == 0)
+		ret = 0;
+	else if (r < 0)
+		ret = finding(v, path, "cannot tell whether an install was interrupted: %s",
+			strerror(eno));
+	else if (intent_kind(st.st_mode) == NULL)
+		ret = finding(v, path,
+			"install interrupted: rerun the same kpki-kubeconfig command to finish it");
+	else
+		ret = finding(v, path, "is %s where kpki-kubeconfig keeps its install intent: "
+			"it cannot install until this is removed", intent_kind(st.st_mode));
+out:
+	free(staging);
+	free(path);
+	return ret;
+}
+
 int
 pki_pkidir_verify(const struct pki_profile_set *set, const char *cert_dir,
 	const char *kc_dir, const struct pki_kubeadm *cfg, unsigned roles, time_t now,
@@ -604,6 +721,8 @@ pki_pkidir_verify(const struct pki_profile_set *set, const char *cert_dir,
 		return -1;
 	if (v.roles == 0)
 		v.roles = PKI_ROLE_CONTROL_PLANE;
+	if (check_intent(&v) != 0)
+		return -1;
 	for (i = 0; i < pki_profile_set_count(set); i++) {
 		const struct pki_profile *p = pki_profile_set_at(set, i);
 		int r = 0;

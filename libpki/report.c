@@ -79,6 +79,7 @@
 #include <pki/duration.h>
 #include <pki/key.h>
 #include <pki/kubeconfig.h>
+#include <pki/pkidir.h>
 #include <pki/report.h>
 
 #include "internal.h"
@@ -256,6 +257,7 @@ struct pki_report {
 	struct row *certs, *cas;
 	size_t ncerts, ncas, certs_cap, cas_cap;
 	struct pki_names errors;
+	struct pki_names warnings;
 };
 
 int
@@ -293,6 +295,7 @@ pki_report_free(struct pki_report *r)
 	free(r->certs);
 	free(r->cas);
 	pki_names_free(&r->errors);
+	pki_names_free(&r->warnings);
 	free(r);
 }
 
@@ -300,6 +303,12 @@ const struct pki_names *
 pki_report_errors(const struct pki_report *r)
 {
 	return &r->errors;
+}
+
+const struct pki_names *
+pki_report_warnings(const struct pki_report *r)
+{
+	return &r->warnings;
 }
 
 int64_t
@@ -540,6 +549,39 @@ cmp_rows(const void *a, const void *b)
 	return strcmp(((const struct row *)a)->name, ((const struct row *)b)->name);
 }
 
+/*
+ * An interrupted kpki-kubeconfig install leaves pairs half renewed until it
+ * is run again: worth a warning, though kubeadm's report has no place for
+ * it. A staging directory this user may not search (root's, mode 0700)
+ * hides nothing the report could say, and is passed over in silence.
+ */
+static int
+warn_intent(struct rctx *c)
+{
+	struct pki_err e;
+	const char *kind = NULL;
+	char *path = NULL, q[PKI_QPATH_MAX];
+	int r;
+
+	pki_err_clear(&e);
+	r = pki_pkidir_intent(c->cert_dir, &path, &kind, &e);
+	if (r < 0 && e.code == PKI_E_NOMEM) {
+		*c->err = e;
+		return -1;
+	}
+	if (r <= 0)
+		return 0;
+	pki_path_quote(path, q, sizeof(q));
+	free(path);
+	if (kind == NULL)
+		return pki_names_addf(&c->r->warnings, c->err,
+			"an install was interrupted: '%s' is there: rerun the same "
+			"kpki-kubeconfig command to finish it", q);
+	return pki_names_addf(&c->r->warnings, c->err,
+		"'%s' is %s where kpki-kubeconfig keeps its install intent: it cannot "
+		"install until this is removed", q, kind);
+}
+
 int
 pki_report_build(const struct pki_profile_set *set, const char *cert_dir,
 	const char *kc_dir, time_t now, unsigned flags, struct pki_report **out,
@@ -566,6 +608,8 @@ pki_report_build(const struct pki_profile_set *set, const char *cert_dir,
 		if (shown && add_row(&c, p) != 0)
 			goto out;
 	}
+	if (warn_intent(&c) != 0)
+		goto out;
 	if (c.r->ncerts > 1)
 		qsort(c.r->certs, c.r->ncerts, sizeof(*c.r->certs), cmp_rows);
 	if (c.r->ncas > 1)

@@ -18,6 +18,7 @@
 #include <pki/key.h>
 #include <pki/kubeadm.h>
 #include <pki/kubeconfig.h>
+#include <pki/pkidir.h>
 #include <pki/profile.h>
 #include <pki/request.h>
 
@@ -781,6 +782,32 @@ out:
 	return ret;
 }
 
+/*
+ * No new keys while an install is unfinished: kpki-kubeconfig, rerun, takes
+ * the staged keys its intent file names, and a new request would stage
+ * keys beside them, or reuse keys it is about to consume.
+ */
+static int
+refuse_interrupted_install(const struct pki_request *r, struct pki_err *err)
+{
+	const char *kind = NULL;
+	char *path = NULL, q[PKI_QPATH_MAX];
+	int found;
+
+	found = pki_pkidir_intent(r->cert_dir, &path, &kind, err);
+	if (found <= 0)
+		return found;
+	pki_path_quote(path, q, sizeof(q));
+	free(path);
+	if (kind == NULL)
+		return pki_err_set(err, PKI_E_EXISTS,
+			"install intent '%s': an install was interrupted and is unfinished: "
+			"rerun the interrupted kpki-kubeconfig command first, then this one", q);
+	return pki_err_set(err, PKI_E_EXISTS,
+		"'%s': is %s where kpki-kubeconfig keeps its install intent: no key is "
+		"staged until it is removed", q, kind);
+}
+
 /* The subject, SANs and key type of one item. Returns 1 when the item is
  * to be skipped. */
 static int
@@ -902,7 +929,7 @@ pki_request_plan(const struct pki_request_opts *o, struct pki_request **out,
 	}
 	if (o->cfg != NULL && check_cfg(r, o, role, err) != 0)
 		goto out;
-	if (open_staging(r, err) != 0)
+	if (open_staging(r, err) != 0 || refuse_interrupted_install(r, err) != 0)
 		goto out;
 	for (i = 0; i < r->n; i++) {
 		if ((s = plan_item(r, o, &r->items[i], err)) < 0)
@@ -1254,6 +1281,9 @@ pki_request_execute(struct pki_request *r, const char *bundle_path, time_t now,
 	fingerprint[0] = '\0';
 	/* not while kpki-kubeconfig installs (it swaps the cert dir whole) */
 	if (pki_dir_lock(r->kc_dir, 0, &lockfd, err) != 0)
+		goto out;
+	/* again under the lock: an install may have been killed since the plan */
+	if (refuse_interrupted_install(r, err) != 0)
 		goto out;
 	if (check_bundle_path(r, bundle_path, err) != 0 || make_csrs(r, err) != 0 ||
 	    make_bundle(r, now, &text, fingerprint, err) != 0)

@@ -907,7 +907,8 @@ set_sans(gnutls_x509_crt_t crt, gnutls_subject_alt_names_t sans, unsigned count,
  * notAfter: now + min(profile, policy), never past the CA's own notAfter nor
  * that of any certificate of its chain (a leaf outliving the root above its
  * CA would not verify for its last days). notBefore: now - 5 min, never
- * before the CA's own notBefore.
+ * before the CA's own notBefore. Nothing when now is outside the CA's or
+ * its chain's validity: the clock that would date the certificate is wrong.
  */
 static int
 validity(const struct pki_ca *ca, const struct pki_profile *p, const struct pki_policy *pol,
@@ -925,6 +926,8 @@ validity(const struct pki_ca *ca, const struct pki_profile *p, const struct pki_
 	if (v <= 0)
 		return pki_err_set(err, PKI_E_INVALID, "%s: profile '%s' gives no validity", what,
 			pki_profile_name(p));
+	if (pki_ca_check_time(ca, now, err) != 0)
+		return pki_err_prefix(err, "%s", what);
 	for (i = 0; i < pki_ca_chain_count(ca); i++) {
 		time_t cna = pki_cert_not_after(pki_ca_chain_at(ca, i));
 

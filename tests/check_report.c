@@ -5,12 +5,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <check.h>
 
+#include <pki/pkidir.h>
 #include <pki/profile.h>
 #include <pki/report.h>
+#include <pki/request.h>
 
 #include "internal.h"
 #include "testutil.h"
@@ -490,6 +493,70 @@ START_TEST(test_report_empty_dirs)
 }
 END_TEST
 
+/*
+ * An interrupted kpki-kubeconfig install (its intent file in the staging
+ * directory, or something else in its place) is a warning beside the
+ * report; the report itself, rows and rendering, stays kubeadm's.
+ */
+START_TEST(test_report_intent_warning)
+{
+	struct pki_report *r = build(0);
+	char st[400], intent[500], want[1400], *s;
+
+	ck_assert_uint_eq(pki_report_warnings(r)->n, 0);
+	pki_report_free(r);
+	(void)snprintf(st, sizeof(st), "%s/" PKI_STAGING_DIR, pki_dir);
+	(void)snprintf(intent, sizeof(intent), "%s/" PKI_INSTALL_INTENT, st);
+	ck_assert_int_eq(mkdir(st, 0700), 0);
+	switch (_i) {
+	case 0:
+		tree_put("pki/" PKI_STAGING_DIR "/" PKI_INSTALL_INTENT, "kpki-install-intent v3\n");
+		(void)snprintf(want, sizeof(want), "an install was interrupted: '%s' is there: rerun "
+			"the same kpki-kubeconfig command to finish it", intent);
+		break;
+	case 1:
+		ck_assert_int_eq(symlink("/nonexistent", intent), 0);
+		(void)snprintf(want, sizeof(want), "'%s' is a symbolic link where kpki-kubeconfig "
+			"keeps its install intent: it cannot install until this is removed", intent);
+		break;
+	default:
+		ck_assert_int_eq(mkdir(intent, 0700), 0);
+		(void)snprintf(want, sizeof(want), "'%s' is a directory where kpki-kubeconfig "
+			"keeps its install intent: it cannot install until this is removed", intent);
+		break;
+	}
+	r = build(0);
+	ck_assert_uint_eq(pki_report_errors(r)->n, 0);
+	ck_assert_uint_eq(pki_report_warnings(r)->n, 1);
+	ck_assert_str_eq(pki_report_warnings(r)->v[0], want);
+	s = render(r, PKI_FMT_TEXT);
+	assert_matches_file(s, "report/good/expected/report.txt");
+	free(s);
+	s = render(r, PKI_FMT_JSON);
+	assert_matches_file(s, "report/good/expected/report.json");
+	free(s);
+	pki_report_free(r);
+}
+END_TEST
+
+/* A staging directory that is a link is not followed: whatever lies behind
+ * it is no intent file of this cert dir's. */
+START_TEST(test_report_intent_staging_link)
+{
+	struct pki_report *r;
+	char other[400], st[400];
+
+	(void)snprintf(other, sizeof(other), "%s/elsewhere", tree);
+	(void)snprintf(st, sizeof(st), "%s/" PKI_STAGING_DIR, pki_dir);
+	ck_assert_int_eq(mkdir(other, 0700), 0);
+	tree_put("elsewhere/" PKI_INSTALL_INTENT, "kpki-install-intent v3\n");
+	ck_assert_int_eq(symlink(other, st), 0);
+	r = build(0);
+	ck_assert_uint_eq(pki_report_warnings(r)->n, 0);
+	pki_report_free(r);
+}
+END_TEST
+
 /* ---- pki_dump --------------------------------------------------------------- */
 
 static char *
@@ -800,6 +867,8 @@ report_suite(void)
 	tcase_add_test(tc, test_report_all);
 	tcase_add_test(tc, test_report_kubelet_file_ref);
 	tcase_add_test(tc, test_report_empty_dirs);
+	tcase_add_loop_test(tc, test_report_intent_warning, 0, 3);
+	tcase_add_test(tc, test_report_intent_staging_link);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("dump");

@@ -13,6 +13,7 @@
 #include <pki/csr.h>
 #include <pki/key.h>
 #include <pki/kubeadm.h>
+#include <pki/pkidir.h>
 #include <pki/profile.h>
 #include <pki/request.h>
 
@@ -1145,6 +1146,64 @@ START_TEST(test_describe)
 }
 END_TEST
 
+/*
+ * An install kpki-kubeconfig did not finish (its intent file in the staging
+ * directory) stops kpki-csr before it writes anything: found when planning
+ * (0: the intent file; 1: a link in its place), or, when the install was
+ * killed after the plan, when executing (2).
+ */
+START_TEST(test_interrupted_install)
+{
+	struct pki_buf before = { 0 }, after = { 0 };
+	struct pki_request *r = NULL;
+	struct pki_err err;
+	struct env e;
+	char st[400], intent[500], want[1400], fp[72] = "x";
+
+	pki_err_clear(&err);
+	env_init(&e, "request/good/v1beta4-etcd-sans.yaml");
+	ck_assert_int_eq(mkdir(e.cert_dir, 0755), 0);
+	(void)snprintf(st, sizeof(st), "%s/" PKI_STAGING_DIR, e.cert_dir);
+	(void)snprintf(intent, sizeof(intent), "%s/" PKI_INSTALL_INTENT, st);
+	ck_assert_int_eq(mkdir(st, 0700), 0);
+	ck_assert_int_eq(chmod(st, 0700), 0);
+	(void)snprintf(want, sizeof(want), "install intent '%s': an install was interrupted and "
+		"is unfinished: rerun the interrupted kpki-kubeconfig command first, then this one",
+		intent);
+	if (_i == 1) {
+		ck_assert_int_eq(symlink("/dev/null", intent), 0);
+		(void)snprintf(want, sizeof(want), "'%s': is a symbolic link where kpki-kubeconfig "
+			"keeps its install intent: no key is staged until it is removed", intent);
+	}
+	if (_i == 0)
+		put_fixture("request/good/etcd-server.crt", intent, 0600);
+	if (_i == 2)
+		ck_assert_msg(pki_request_plan(&e.o, &r, &err) == 0, "%s", err.msg);
+	if (_i == 2)
+		put_fixture("request/good/etcd-server.crt", intent, 0600);
+	tree(e.root, &before);
+	if (_i < 2)
+		ck_assert_int_eq(pki_request_plan(&e.o, &r, &err), -1);
+	else
+		ck_assert_int_eq(pki_request_execute(r, e.bundle, 1767225600, fp, &err), -1);
+	ck_assert_int_eq(err.code, PKI_E_EXISTS);
+	ck_assert_str_eq(err.msg, want);
+	ck_assert_str_eq(fp, _i == 2 ? "" : "x");
+	/* no key, no directory, no bundle */
+	tree(e.root, &after);
+	ck_assert_uint_eq(before.len, after.len);
+	ck_assert_mem_eq(before.data, after.data, before.len);
+	ck_assert_int_eq(access(e.bundle, F_OK), -1);
+	/* the install finished (its intent file gone), kpki-csr goes ahead */
+	ck_assert_int_eq(unlink(intent), 0);
+	pki_request_free(r);
+	pki_bundle_free(run(&e));
+	pki_buf_free(&before);
+	pki_buf_free(&after);
+	env_free(&e);
+}
+END_TEST
+
 static Suite *
 request_suite(void)
 {
@@ -1167,6 +1226,7 @@ request_suite(void)
 	tcase_add_test(tc, test_bundle_replace);
 	tcase_add_test(tc, test_reused_key);
 	tcase_add_loop_test(tc, test_staging_dir, 0, 3);
+	tcase_add_loop_test(tc, test_interrupted_install, 0, 3);
 	tcase_add_test(tc, test_renew_sans);
 	tcase_add_test(tc, test_optional);
 	tcase_add_test(tc, test_join_only);

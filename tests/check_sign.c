@@ -15,6 +15,8 @@
 
 #include <pki/ca.h>
 #include <pki/file.h>
+#include <pki/issue.h>
+#include <pki/ledger.h>
 #include <pki/policy.h>
 #include <pki/sign.h>
 
@@ -65,6 +67,31 @@ load_policy(const char *rel)
 
 	pki_err_clear(&err);
 	ck_assert_msg(pki_policy_load(test_data(rel), &p, &err) == 0, "%s", err.msg);
+	return p;
+}
+
+/* policy-30d.yaml with another max-validity (free it). */
+static struct pki_policy *
+policy_max_validity(const char *max)
+{
+	struct pki_buf b = { 0 }, text = { 0 };
+	struct pki_policy *p = NULL;
+	struct pki_err err;
+	const char *at;
+
+	test_read("sign/policy-30d.yaml", &b);
+	pki_err_clear(&err);
+	at = strstr((const char *)b.data, "max-validity: 30d\n");
+	ck_assert_ptr_nonnull(at);
+	ck_assert_int_eq(pki_buf_printf(&text, &err, "%.*smax-validity: %s\n",
+				 (int)(at - (const char *)b.data), (const char *)b.data, max),
+		0);
+	ck_assert_msg(pki_file_write(tmp_path("policy-max.yaml"), text.data, text.len, 0644, 0,
+			      &err) == 0, "%s", err.msg);
+	ck_assert_msg(pki_policy_load(tmp_path("policy-max.yaml"), &p, &err) == 0, "%s",
+		err.msg);
+	pki_buf_free(&b);
+	pki_buf_free(&text);
 	return p;
 }
 
@@ -869,8 +896,9 @@ START_TEST(test_validity_chain)
 	struct pki_ca *ca;
 	struct pki_cert *cert;
 	struct pki_csr *csr;
+	struct pki_policy *pol7;
 	struct pki_err err;
-	char dir[600];
+	char dir[600], want[PKI_ERR_MSG_MAX];
 
 	copy_fixture("sign/ca-chain/front-proxy-ca.crt", "chain/front-proxy-ca.crt");
 	copy_fixture("sign/ca-chain/front-proxy-ca.key", "chain/front-proxy-ca.key");
@@ -892,11 +920,28 @@ START_TEST(test_validity_chain)
 	ck_assert_int_eq(pki_cert_not_before(cert), CHAIN_CA_NB + DAY - 300);
 	ck_assert_int_eq(pki_cert_not_after(cert), CHAIN_ROOT_NA);
 	pki_cert_free(cert);
-	/* short enough to end before the root: the profile's own */
-	cert = issue(ca, "front-proxy-client", pol30, "sign/good/front-proxy-client.csr",
-		CHAIN_ROOT_NA - 31 * DAY);
-	ck_assert_int_eq(pki_cert_not_after(cert), CHAIN_ROOT_NA - DAY);
+	/* short enough to end before the root: the policy's own 7 days */
+	pol7 = policy_max_validity("7d");
+	cert = issue(ca, "front-proxy-client", pol7, "sign/good/front-proxy-client.csr",
+		CHAIN_CA_NB + DAY);
+	ck_assert_int_eq(pki_cert_not_after(cert), CHAIN_CA_NB + 8 * DAY);
 	pki_cert_free(cert);
+	pki_policy_free(pol7);
+	/* before the CA begins (this host's clock is behind): nothing is signed */
+	csr = read_csr("sign/good/front-proxy-client.csr");
+	cert = NULL;
+	pki_err_clear(&err);
+	ck_assert_int_eq(pki_sign_issue(ca, profile("front-proxy-client"), pol, "cp-1", csr,
+				 (const unsigned char *)"\x01", 1, CHAIN_CA_NB - 1, &cert, &err),
+		-1);
+	ck_assert_ptr_null(cert);
+	ck_assert_int_eq(err.code, PKI_E_INVALID);
+	(void)snprintf(want, sizeof(want), "certificate for 'front-proxy-client': CA "
+		"'front-proxy-ca' ('%s/front-proxy-ca.crt'): not valid at 2026-01-09T23:59:59Z "
+		"(valid from 2026-01-10T00:00:00Z to 2036-01-01T00:00:00Z): check this host's clock",
+		dir);
+	ck_assert_str_eq(err.msg, want);
+	pki_csr_free(csr);
 	/* the root has expired: nothing is signed */
 	csr = read_csr("sign/good/front-proxy-client.csr");
 	cert = NULL;
@@ -909,7 +954,88 @@ START_TEST(test_validity_chain)
 	ck_assert_str_eq(err.msg, "certificate for 'front-proxy-client': CA 'front-proxy-ca': "
 				  "certificate 1 of its chain expired at 2026-01-31T00:00:00Z");
 	pki_csr_free(csr);
+	/* a second later the root is past its notAfter: the clock message */
+	pki_err_clear(&err);
+	ck_assert_int_eq(pki_ca_check_time(ca, CHAIN_ROOT_NA + 1, &err), -1);
+	ck_assert_int_eq(err.code, PKI_E_INVALID);
+	(void)snprintf(want, sizeof(want), "CA 'front-proxy-ca' ('%s/front-proxy-ca.crt'): "
+		"certificate 1 of its chain: not valid at 2026-01-31T00:00:01Z (valid from "
+		"2026-01-01T00:00:00Z to 2026-01-31T00:00:00Z): check this host's clock", dir);
+	ck_assert_str_eq(err.msg, want);
+	/* both ends belong to the validity (RFC 5280 4.1.2.5) */
+	ck_assert_int_eq(pki_ca_check_time(ca, CHAIN_CA_NB, &err), 0);
+	ck_assert_int_eq(pki_ca_check_time(ca, CHAIN_ROOT_NA, &err), 0);
 	pki_ca_free(ca);
+}
+END_TEST
+
+/*
+ * kpki-sign with a clock outside the CA's validity: before its notBefore
+ * (a host whose clock is behind, or a KPKI_NOW from the past) and after its
+ * notAfter, nothing is issued, no ledger is made, and a dry run says the
+ * same; inside it, one issuance is recorded.
+ */
+static const struct {
+	int64_t offset; /* from the CA's notBefore (< 0) or notAfter (> 0) */
+	int dry_run;
+} clocks[] = {
+	{ -1, 0 }, { -DAY, 0 }, { -10 * YEAR, 0 }, { 1, 0 }, { YEAR, 0 }, { -1, 1 }, { 1, 1 },
+};
+
+START_TEST(test_issue_clock)
+{
+	struct pki_ca_opts cao = { 0 };
+	struct pki_issue_opts io = { 0 };
+	struct pki_names refusals = { 0 }, notes = { 0 };
+	struct pki_ledger_record *recs = NULL;
+	struct pki_ca *ca = load_ca("front-proxy-ca", set, NULL);
+	struct pki_csr *csr = read_csr("sign/good/front-proxy-client.csr");
+	struct pki_cert *cert = NULL;
+	time_t nb = pki_cert_not_before(pki_ca_cert(ca));
+	time_t na = pki_cert_not_after(pki_ca_cert(ca));
+	char tnow[32], tnb[32], tna[32], want[PKI_ERR_MSG_MAX];
+	struct pki_err err;
+	struct stat st;
+	size_t n = 0;
+
+	pki_ca_free(ca);
+	cao.ca_dir = tmpdir;
+	cao.set = set;
+	io.ca = &cao;
+	io.policy = pol;
+	io.dry_run = clocks[_i].dry_run;
+	io.now = clocks[_i].offset < 0 ? nb + clocks[_i].offset : na + clocks[_i].offset;
+	pki_time_rfc3339(io.now, tnow);
+	pki_time_rfc3339(nb, tnb);
+	pki_time_rfc3339(na, tna);
+	(void)snprintf(want, sizeof(want), "CA 'front-proxy-ca' ('%s/front-proxy-ca.crt'): not "
+		"valid at %s (valid from %s to %s): check this host's clock", tmpdir, tnow, tnb,
+		tna);
+	pki_err_clear(&err);
+	ck_assert_int_eq(pki_issue_one(&io, "front-proxy-client", "cp-1", csr, &cert, &refusals,
+				 &notes, &err),
+		-1);
+	ck_assert_ptr_null(cert);
+	ck_assert_int_eq(err.code, PKI_E_INVALID);
+	ck_assert_str_eq(err.msg, want);
+	/* not a refusal of the request: the CA's clock, so exit 1, not 3 */
+	ck_assert_uint_eq(refusals.n, 0);
+	ck_assert_int_eq(lstat(tmp_path(PKI_LEDGER_DIR), &st), -1);
+
+	/* the clock put right: issued and recorded once */
+	io.dry_run = 0;
+	io.now = nb + DAY;
+	pki_err_clear(&err);
+	ck_assert_msg(pki_issue_one(&io, "front-proxy-client", "cp-1", csr, &cert, &refusals,
+			      &notes, &err) == 0, "%s", err.msg);
+	ck_assert_ptr_nonnull(cert);
+	ck_assert_msg(pki_ledger_read(tmpdir, &recs, &n, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(n, 1);
+	pki_ledger_records_free(recs, n);
+	pki_cert_free(cert);
+	pki_csr_free(csr);
+	pki_names_free(&refusals);
+	pki_names_free(&notes);
 }
 END_TEST
 
@@ -1036,6 +1162,7 @@ sign_suite(void)
 	tcase_add_loop_test(tc, test_issue, 0, (int)PKI_ARRAY_LEN(good));
 	tcase_add_test(tc, test_validity);
 	tcase_add_test(tc, test_validity_chain);
+	tcase_add_loop_test(tc, test_issue_clock, 0, (int)PKI_ARRAY_LEN(clocks));
 	tcase_add_loop_test(tc, test_passes, 0, (int)PKI_ARRAY_LEN(passes));
 	tcase_add_test(tc, test_issue_worker);
 	tcase_add_loop_test(tc, test_serial, 0, (int)PKI_ARRAY_LEN(serials));

@@ -241,6 +241,8 @@ main(int argc, const char **argv)
 		int any = 0;
 		size_t i;
 
+		/* on standard error: standard output stays kubeadm's, byte for byte */
+		print_lines("warning: ", pki_report_warnings(report));
 		/* as kubeadm: a file that is there but unreadable fails the report,
 		 * rather than passing for missing */
 		for (i = 0; i < errors->n; i++)

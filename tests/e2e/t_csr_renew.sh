@@ -122,3 +122,27 @@ expect_grep "front-proxy-client.crt" err
 before=$(tree_sum t)
 expect_status 0 kpki-csr --renew --dry-run --cert-dir t/pki --kubeconfig-dir t/kubeconfig
 [ "$(tree_sum t)" = "$before" ] || die "--dry-run wrote something"
+
+# an install kpki-kubeconfig did not finish (its intent file is there): no
+# key is staged and no bundle written until that command has been rerun,
+# not even a plan is made
+rm -r t/pki/kpki-staging
+mkdir -m 700 t/pki/kpki-staging
+printf 'kpki-install-intent v3\n' >t/pki/kpki-staging/kpki-install.intent
+before=$(tree_sum t)
+expect_status 1 kpki-csr --renew --cert-dir t/pki --kubeconfig-dir t/kubeconfig --bundle i.yaml
+expect_grep "kpki-csr: install intent 't/pki/kpki-staging/kpki-install.intent': an install was interrupted and is unfinished: rerun the interrupted kpki-kubeconfig command first, then this one" err
+[ "$(tree_sum t)" = "$before" ] || die "kpki-csr wrote during an unfinished install"
+[ ! -e i.yaml ] || die "kpki-csr wrote a bundle during an unfinished install"
+expect_status 1 kpki-csr --renew --dry-run --cert-dir t/pki --kubeconfig-dir t/kubeconfig
+expect_grep "an install was interrupted and is unfinished" err
+# a link in its place stops it too (never followed)
+rm t/pki/kpki-staging/kpki-install.intent
+ln -s /dev/null t/pki/kpki-staging/kpki-install.intent
+expect_status 1 kpki-csr --renew --cert-dir t/pki --kubeconfig-dir t/kubeconfig --bundle i.yaml
+expect_grep "kpki-csr: 't/pki/kpki-staging/kpki-install.intent': is a symbolic link where kpki-kubeconfig keeps its install intent: no key is staged until it is removed" err
+[ ! -e i.yaml ] || die "kpki-csr wrote a bundle past a planted intent link"
+# the install finished: kpki-csr goes ahead
+rm t/pki/kpki-staging/kpki-install.intent
+expect_status 0 kpki-csr --renew --cert-dir t/pki --kubeconfig-dir t/kubeconfig --bundle i.yaml
+[ "$(find t/pki/kpki-staging -name '*.key' | wc -l)" -gt 0 ] || die "no key staged"

@@ -37,6 +37,30 @@ sa = [c for c in d["certificates"] if c["name"] == "super-admin.conf"][0]
 assert sa["missing"] is True and sa["expirationDate"] is None and "caName" not in sa, sa
 ' || die "json content"
 
+# an install kpki-kubeconfig did not finish: a warning on standard error;
+# standard output stays kubeadm's, byte for byte, and the exit status its own
+mkdir -m 700 t/pki/kpki-staging
+printf 'kpki-install-intent v3\n' >t/pki/kpki-staging/kpki-install.intent
+expect_status 0 kpki-inspect $dirs
+same_file "$E2E/expected/report.txt" out
+expect_grep "kpki-inspect: warning: an install was interrupted: 't/pki/kpki-staging/kpki-install.intent' is there: rerun the same kpki-kubeconfig command to finish it" err
+[ "$(wc -l <err)" -eq 1 ] || die "one warning expected: $(cat err)"
+expect_status 0 kpki-inspect $dirs -o json
+same_file "$E2E/expected/report.json" out
+expect_grep "kpki-inspect: warning: an install was interrupted" err
+expect_status 3 kpki-inspect $dirs --warn-within 1d
+same_file "$E2E/expected/report.txt" out
+expect_grep "kpki-inspect: warning: an install was interrupted" err
+# a link in its place is a warning too, and never followed
+rm t/pki/kpki-staging/kpki-install.intent
+ln -s ../ca.crt t/pki/kpki-staging/kpki-install.intent
+expect_status 0 kpki-inspect $dirs
+same_file "$E2E/expected/report.txt" out
+expect_grep "kpki-inspect: warning: 't/pki/kpki-staging/kpki-install.intent' is a symbolic link where kpki-kubeconfig keeps its install intent: it cannot install until this is removed" err
+rm -r t/pki/kpki-staging
+expect_status 0 kpki-inspect $dirs
+[ ! -s err ] || die "unexpected stderr: $(cat err)"
+
 # --all adds kubelet.conf, which kubeadm leaves out
 expect_status 0 kpki-inspect $dirs --all
 expect_grep "kubelet.conf                 Dec 31, 2026 23:55 UTC   364d            ca                      no" out

@@ -138,6 +138,31 @@ expect_grep "nothing was signed" err
 [ ! -e evil.signed ] || die "output written for a refused bundle"
 [ "$(tree_sum ca)" = "$before" ] || die "the ledger changed for a refused bundle"
 
+# ---- a clock outside the CA's validity signs nothing: a host whose clock
+# is behind (before the CA's notBefore, as on a CA made with the right time
+# and signed with on a host that lost it) or past its notAfter; KPKI_NOW
+# stands for the clock
+rfc3339() { date -u -d "$(openssl x509 -in ca/ca.crt -noout "-$1" | sed 's/.*=//')" "+${2:-%s}"; }
+ca_nb=$(rfc3339 startdate)
+ca_na=$(rfc3339 enddate)
+valid="valid from $(rfc3339 startdate %Y-%m-%dT%H:%M:%SZ) to $(rfc3339 enddate %Y-%m-%dT%H:%M:%SZ)"
+before=$(tree_sum ca)
+for now in $((ca_nb - 1)) $((ca_nb - 86400)) $((ca_na + 1)); do
+	at=$(date -u -d "@$now" +%Y-%m-%dT%H:%M:%SZ)
+	want="kpki-sign: CA 'ca' ('ca/ca.crt'): not valid at $at ($valid): check this host's clock"
+	KPKI_NOW=$now expect_status 1 kpki-sign $pol --bundle node.bundle --out late.signed
+	expect_grep "$want" err
+	[ ! -e late.signed ] || die "signed with the clock at $at"
+	KPKI_NOW=$now expect_status 1 kpki-sign $pol --bundle node.bundle --dry-run
+	expect_grep "$want" err
+	KPKI_NOW=$now expect_status 1 kpki-sign $pol --profile admin.conf --csr "$E2E/../data/sign/good/admin.conf.csr" --out late.crt
+	expect_grep "$want" err
+	[ ! -e late.crt ] || die "signed a CSR with the clock at $at"
+done
+[ "$(tree_sum ca)" = "$before" ] || die "the ledger changed with the clock outside the CA"
+# the CA's first second is inside it
+KPKI_NOW=$ca_nb expect_status 0 kpki-sign $pol --bundle node.bundle --dry-run
+
 # ---- one CSR, as in a pipeline
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout user.key \
 	-subj "/O=kubeadm:cluster-admins/CN=kubernetes-admin" -out user.csr 2>/dev/null

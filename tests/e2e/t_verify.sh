@@ -164,6 +164,32 @@ check 3 kcmode
 expect_grep "kcmode/kubeconfig/admin.conf: mode 0644 lets group or others read the private key it embeds; fix with: chmod 600 '" out
 [ "$(wc -l <out)" -eq 1 ] || die "one finding expected: $(cat out)"
 
+# an install kpki-kubeconfig did not finish leaves its intent file: pairs
+# may be half renewed until the same command runs again
+fresh intent
+mkdir -m 700 intent/pki/kpki-staging
+printf 'kpki-install-intent v3\n' >intent/pki/kpki-staging/kpki-install.intent
+check 3 intent
+expect_grep "intent/pki/kpki-staging/kpki-install.intent: install interrupted: rerun the same kpki-kubeconfig command to finish it" out
+[ "$(wc -l <out)" -eq 1 ] || die "one finding expected: $(cat out)"
+expect_grep "kpki-inspect: 1 problem found" err
+# in JSON too
+expect_status 3 kpki-inspect --verify --cert-dir intent/pki --kubeconfig-dir intent/kubeconfig $cfg -o json
+/usr/bin/python3 -c 'import json; d = json.load(open("out")); assert len(d["problems"]) == 1 and "install interrupted" in d["problems"][0], d' ||
+	die "json intent finding"
+# a link in its place (never followed), or a directory, is a finding too
+rm intent/pki/kpki-staging/kpki-install.intent
+ln -s ../ca.crt intent/pki/kpki-staging/kpki-install.intent
+check 3 intent
+expect_grep "intent/pki/kpki-staging/kpki-install.intent: is a symbolic link where kpki-kubeconfig keeps its install intent: it cannot install until this is removed" out
+rm intent/pki/kpki-staging/kpki-install.intent
+mkdir intent/pki/kpki-staging/kpki-install.intent
+check 3 intent
+expect_grep "intent/pki/kpki-staging/kpki-install.intent: is a directory where kpki-kubeconfig" out
+# the staging directory alone (keys kpki-csr staged) is no finding
+rmdir intent/pki/kpki-staging/kpki-install.intent
+check 0 intent
+
 # without ca.crt each kubeconfig says so once, not once per check
 fresh noca
 rm noca/pki/ca.crt

@@ -50,6 +50,16 @@ size_t pki_ca_chain_count(const struct pki_ca *ca);
 const struct pki_cert *pki_ca_chain_at(const struct pki_ca *ca, size_t i);
 
 /*
+ * Whether `now` lies within the validity of the CA certificate and of each
+ * certificate of its chain (notBefore and notAfter included, RFC 5280
+ * 4.1.2.5). A CA is not signed with outside it: a CA made moments ago that
+ * is "not yet valid" means this host's clock (or $KPKI_NOW) is behind, and
+ * what it signed would be dated by that clock. PKI_E_INVALID, naming the
+ * certificate, the time and the validity, otherwise.
+ */
+int pki_ca_check_time(const struct pki_ca *ca, time_t now, struct pki_err *err) PKI_WUR;
+
+/*
  * Creates every CA of the set (as kubeadm makes them, plus a subject key
  * identifier): key (0600 file, or a non-extractable, sensitive key
  * generated in the token), self-signed certificate (0644) valid from

@@ -37,6 +37,12 @@ void pki_report_free(struct pki_report *r);
 /* Messages for the files that could not be read or parsed. */
 const struct pki_names *pki_report_errors(const struct pki_report *r);
 
+/* Things the reader should know that kubeadm's output has no place for,
+ * one line each: an interrupted kpki-kubeconfig install (its intent file,
+ * pki_pkidir_intent(), is in cert_dir). They change neither the rows nor
+ * the rendering. */
+const struct pki_names *pki_report_warnings(const struct pki_report *r);
+
 /* Smallest residual time in seconds among present certificates; 0 and
  * *any = 0 when none is present. */
 int64_t pki_report_min_residual(const struct pki_report *r, int *any);

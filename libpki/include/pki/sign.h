@@ -39,8 +39,9 @@ int pki_sign_check(const struct pki_profile *p, const struct pki_policy *pol,
  * extended key usages and basicConstraints CA:FALSE (critical) from the
  * profile, subject and authority key identifiers, the given serial,
  * validity from now - 5 min to now + min(profile validity, policy maximum),
- * never past the CA's own notAfter, signed by the CA. Free *out with
- * pki_cert_free().
+ * never past the CA's own notAfter, signed by the CA. Refused when now lies
+ * outside the validity of the CA or of its chain (pki_ca_check_time()).
+ * Free *out with pki_cert_free().
  */
 int pki_sign_issue(const struct pki_ca *ca, const struct pki_profile *p,
 	const struct pki_policy *pol, const char *node, const struct pki_csr *csr,
