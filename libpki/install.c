@@ -1869,7 +1869,7 @@ intent_text(struct ictx *c, struct pki_buf *out)
 			    sw->odev, sw->oino, sw->stamp, sw->dest_tok, sw->dest_name) != 0)
 			return -1;
 	}
-	if (c->bk_tmp != NULL && any_swap_to_backup(c) &&
+	if (c->bk_tmp != NULL &&
 	    pki_buf_printf(out, c->err, "name %s %s %s\n", c->bk_tmp->token, c->bk_partial,
 		    c->bk_name) != 0)
 		return -1;
@@ -3370,13 +3370,6 @@ commit(struct ictx *c)
 			quote(c->o->cert_dir, q));
 		goto fail;
 	}
-	/* the backup is whole: it gets its name before anything is replaced
-	 * (with a swap, once the previous tree is in it) */
-	if (c->bk_tmp != NULL && !any_swap_to_backup(c)) {
-		if (name_backup(c->bk_tmp, c->bk_partial, c->bk_name, c->err) != 0)
-			goto fail;
-		c->bk_renamed = 1;
-	}
 	if (pki_file_writeat(stg->fd, stg->path, INTENT_NAME, intent.data, intent.len, 0600, 0,
 		    c->err) != 0)
 		goto fail;
@@ -3395,7 +3388,9 @@ commit(struct ictx *c)
 		if (r != 0)
 			goto half_done;
 	}
-	if (c->bk_tmp != NULL && any_swap_to_backup(c)) {
+	/* the backup is whole (the previous trees of the swaps in it): it gets
+	 * its name, a step of the intent, before any file is replaced */
+	if (c->bk_tmp != NULL) {
 		if (name_backup(c->bk_tmp, c->bk_partial, c->bk_name, c->err) != 0)
 			goto half_done;
 		c->bk_renamed = 1;
