@@ -230,6 +230,8 @@ main(int argc, const char **argv)
 		if (findings.n > 0)
 			fprintf(stderr, PROG ": %zu problem%s found\n", findings.n,
 				findings.n == 1 ? "" : "s");
+		else
+			fprintf(stderr, PROG ": no problems found\n");
 		status = findings.n > 0 ? EXIT_CHECK : EXIT_SUCCESS;
 		goto out;
 	}
