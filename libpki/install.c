@@ -155,7 +155,6 @@ struct ictx {
 	char bk_name[64], bk_partial[80];
 	int bk_renamed;
 	struct swap sw[NBASES];
-	int exchanged;	/* a swap of this run or of the replayed intent is done */
 	unsigned swap_lines, dash_lines; /* bases with a swap line, a "- -" dir line */
 	/* for the check of a kubeconfig dir given wrong in a renewal */
 	size_t renewed_pairs, kc_entries, kc_missing;
@@ -2060,7 +2059,7 @@ out:
 	return ret;
 }
 
-static int carry_swap(struct ictx *c, int b) PKI_WUR;
+static int carry_swaps(struct ictx *c) PKI_WUR;
 
 /*
  * A "swap" line: the swap of a directory whole, carried out from wherever
@@ -2123,7 +2122,8 @@ replay_swap(struct ictx *c, char **f, size_t nf, const char *iq, unsigned line)
 	(void)snprintf(sw->dest_tok, sizeof(sw->dest_tok), "%s", f[10]);
 	(void)snprintf(sw->dest_name, sizeof(sw->dest_name), "%s", f[11]);
 	c->swap_lines |= 1u << b;
-	return carry_swap(c, b);
+	sw->planned = 1; /* carried out with the others by carry_swaps() */
+	return 0;
 }
 
 /*
@@ -2323,6 +2323,17 @@ drop_staging(struct ictx *c)
 		(void)fsync(cd->fd);
 }
 
+/* The swaps an intent file lists, carried out (its "- -" directories must
+ * all have one): 1 when they could not be and nothing changed. */
+static int
+replay_swaps(struct ictx *c, const char *iq, unsigned line)
+{
+	if (c->dash_lines & ~c->swap_lines)
+		return pki_err_set(c->err, PKI_E_PARSE, "install intent '%s': line %u: a "
+			"directory without its swap", iq, line);
+	return c->swap_lines != 0 ? carry_swaps(c) : 0;
+}
+
 /*
  * An interrupted install none of whose steps was carried out (its first
  * swap cannot be done: the directory changed since it was copied, or it
@@ -2356,7 +2367,7 @@ replay_intent(struct ictx *c)
 	char *path = NULL, iq[PKI_QPATH_MAX], *line, *next, *f[14];
 	unsigned lineno = 0;
 	size_t nf;
-	int exists, ret = -1, r;
+	int exists, ret = -1, r, b, carried = 0;
 
 	if (ctx_dir(c, "staging", 0, &stg) != 0)
 		return -1;
@@ -2413,21 +2424,27 @@ replay_intent(struct ictx *c)
 				goto out;
 			continue;
 		}
-		if (nf >= 1 && strcmp(f[0], "swap") == 0 && !c->o->dry_run) {
-			r = replay_swap(c, f, nf, iq, lineno);
-			if (r > 0) {
+		/* every directory is the one the interrupted run used: a dry run
+		 * stops here */
+		if (c->o->dry_run) {
+			ret = note(c, "would finish the interrupted install recorded in '%s'",
+				      iq) == 0 ? 1 : -1;
+			goto out;
+		}
+		if (nf >= 1 && strcmp(f[0], "swap") == 0 && !carried) {
+			if (replay_swap(c, f, nf, iq, lineno) != 0)
+				goto out;
+			continue;
+		}
+		/* the swaps read, before any other step: carried out together */
+		if (!carried) {
+			carried = 1;
+			if ((r = replay_swaps(c, iq, lineno)) > 0) {
 				ret = abandon_intent(c, stg, iq);
 				goto out;
 			}
 			if (r != 0)
 				goto out;
-			continue;
-		}
-		/* a directory checked by its path alone is one swapped whole */
-		if (c->dash_lines & ~c->swap_lines) {
-			pki_err_set(c->err, PKI_E_PARSE, "install intent '%s': line %u: a directory "
-				"without its swap", iq, lineno);
-			goto out;
 		}
 		if (nf >= 1 && strcmp(f[0], "name") == 0 && !c->o->dry_run) {
 			struct idir *tmp = NULL;
@@ -2451,18 +2468,21 @@ replay_intent(struct ictx *c)
 				goto out;
 			continue;
 		}
-		/* every directory is the one the interrupted run used: a dry run
-		 * stops here */
-		if (c->o->dry_run) {
-			ret = note(c, "would finish the interrupted install recorded in '%s'",
-				      iq) == 0 ? 1 : -1;
-			goto out;
-		}
 		if (replay_step(c, f, nf, iq, lineno) != 0)
 			goto out;
 	}
-	if (lineno < 2 || (c->dash_lines & ~c->swap_lines)) {
+	if (lineno < 2) {
 		pki_err_set(c->err, PKI_E_PARSE, "install intent '%s': truncated", iq);
+		goto out;
+	}
+	if (c->o->dry_run) {
+		ret = note(c, "would finish the interrupted install recorded in '%s'", iq) == 0 ?
+			1 : -1;
+		goto out;
+	}
+	if (!carried && (r = replay_swaps(c, iq, lineno)) != 0) {
+		if (r > 0)
+			ret = abandon_intent(c, stg, iq);
 		goto out;
 	}
 	if (sync_dirs(c) != 0)
@@ -2473,6 +2493,9 @@ replay_intent(struct ictx *c)
 	}
 	ret = note(c, "finished the interrupted install recorded in '%s'", iq) == 0 ? 1 : -1;
 out:
+	/* the plan that follows decides its own swaps */
+	for (b = 0; b < NBASES; b++)
+		c->sw[b].planned = 0;
 	pki_buf_free(&buf);
 	free(path);
 	return ret;
@@ -2957,7 +2980,7 @@ next_intent(struct ictx *c, const struct pki_buf *intent)
 /* After an exchange: every directory of base b is opened again, parents
  * first, so that what follows works in the live tree. */
 static int
-reopen_dirs(struct ictx *c, int b)
+reopen_dirs(struct ictx *c, int b, uintmax_t ino)
 {
 	char rel[PATH_MAX], ptok[PATH_MAX], *slash, q[PKI_QPATH_MAX];
 	struct idir *parent;
@@ -2976,11 +2999,11 @@ reopen_dirs(struct ictx *c, int b)
 			 * one may lead through the previous tree) */
 			fd = openat(c->sw[b].parent->fd, c->sw[b].name, O_RDONLY | O_DIRECTORY |
 				O_NOFOLLOW | O_CLOEXEC);
-			if (fd < 0 || fstat(fd, &st) != 0 || (uintmax_t)st.st_ino != c->sw[b].ino) {
+			if (fd < 0 || fstat(fd, &st) != 0 || (uintmax_t)st.st_ino != ino) {
 				if (fd >= 0)
 					(void)close(fd);
-				return pki_err_set(c->err, PKI_E_IO, "directory '%s': not the new "
-					"tree after the swap", quote(d->path, q));
+				return pki_err_set(c->err, PKI_E_IO, "directory '%s': not the tree "
+					"expected after the swap", quote(d->path, q));
 			}
 		} else {
 			if (strcmp(d->token, "staging") == 0) {
@@ -3009,86 +3032,92 @@ reopen_dirs(struct ictx *c, int b)
 	return 0;
 }
 
+/* The directory of base b, named as the user named it, quoted into q. */
+static const char *
+swap_qname(struct ictx *c, int b, char *q)
+{
+	struct idir *d = find_dir(c, base_token[b]);
+
+	return d != NULL ? quote(d->path, q) : qat(c->sw[b].parent->path, c->sw[b].name, q);
+}
+
 /*
- * Carries out a swap of base b, from wherever an interrupted run left it:
- * the exchange (unless the live directory is already the next tree), then
- * the previous tree, now at the next tree's name, rid of the staging
- * directory it still holds (the cert dir's; its keys are the live ones
- * now) and moved to its place. Returns 1, with err, when nothing has been
- * exchanged yet and this exchange cannot be done (the directory changed
- * since it was copied, or cannot be exchanged): the install can still be
- * undone.
+ * Where a swap stands: 1 when the directory is the next tree already, 0
+ * when it is still the directory copied and the copy is beside it, -1 with
+ * err when it is neither.
  */
 static int
-carry_swap(struct ictx *c, int b)
+swap_state(struct ictx *c, int b)
 {
 	struct swap *sw = &c->sw[b];
-	struct idir *dest = NULL;
-	char q[PKI_QPATH_MAX], q2[PKI_QPATH_MAX], hex[65];
+	char q[PKI_QPATH_MAX], q2[PKI_QPATH_MAX];
 	struct stat st;
-	int fd, r;
 
-	/* named in messages as the user named it */
-	if ((dest = find_dir(c, base_token[b])) != NULL)
-		quote(dest->path, q);
-	else
-		qat(sw->parent->path, sw->name, q);
-	dest = NULL;
+	swap_qname(c, b, q);
 	if (fstatat(sw->parent->fd, sw->name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
 	    !S_ISDIR(st.st_mode))
 		return pki_err_set(c->err, PKI_E_IO, "directory '%s': missing, or not a "
 			"directory", q);
-	if ((uintmax_t)st.st_dev == sw->dev && (uintmax_t)st.st_ino == sw->ino) {
-		c->exchanged = 1; /* done before a kill */
-	} else {
-		/* the directory copied, and the copy, both as recorded */
-		if ((uintmax_t)st.st_dev != sw->odev || (uintmax_t)st.st_ino != sw->oino ||
-		    fstatat(sw->parent->fd, sw->next, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
-		    !S_ISDIR(st.st_mode) || (uintmax_t)st.st_dev != sw->dev ||
-		    (uintmax_t)st.st_ino != sw->ino)
-			return pki_err_set(c->err, PKI_E_INVALID, "neither '%s' nor '%s' is the "
-				"tree the interrupted install built, or '%s' is not the directory it "
-				"copied; refusing to go on", q, qat(sw->parent->path, sw->next, q2), q);
-		/* nothing written in it since it was copied (the kubelet rotating
-		 * its certificate): that would be lost */
-		if ((fd = openat(sw->parent->fd, sw->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-			     O_CLOEXEC)) < 0)
-			return pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot open: %s", q,
-				strerror(errno));
-		r = swap_stamp(c, b, fd, hex);
-		(void)close(fd);
-		if (r != 0)
-			return -1;
-		if (strcmp(hex, sw->stamp) != 0) {
-			if (!c->exchanged) {
-				pki_err_set(c->err, PKI_E_EXISTS, "directory '%s': changed while it "
-					"was being copied for the swap (the kubelet rotating its "
-					"certificate?)", q);
-				return 1;
-			}
-			if (note(c, "warning: '%s' changed after it was copied; what changed is "
-				    "only in the previous tree", q) != 0)
-				return -1;
-		}
-		if (renameat2(sw->parent->fd, sw->next, sw->parent->fd, sw->name,
-			    RENAME_EXCHANGE) != 0) {
-			pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot swap it whole with "
-				"'%s': %s%s", q, qat(sw->parent->path, sw->next, q2), strerror(errno),
-				errno == EINVAL || errno == EBUSY || errno == EXDEV ?
-					" (a mount point, or a filesystem that cannot exchange "
-					"directories: use --in-place)" : "");
-			return c->exchanged ? -1 : 1;
-		}
-		c->exchanged = 1;
-		if (fsync(sw->parent->fd) != 0)
-			return pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot sync: %s",
-				quote(sw->parent->path, q2), strerror(errno));
-	}
-	if (reopen_dirs(c, b) != 0)
+	if ((uintmax_t)st.st_dev == sw->dev && (uintmax_t)st.st_ino == sw->ino)
+		return 1;
+	if ((uintmax_t)st.st_dev != sw->odev || (uintmax_t)st.st_ino != sw->oino ||
+	    fstatat(sw->parent->fd, sw->next, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    !S_ISDIR(st.st_mode) || (uintmax_t)st.st_dev != sw->dev ||
+	    (uintmax_t)st.st_ino != sw->ino)
+		return pki_err_set(c->err, PKI_E_INVALID, "neither '%s' nor '%s' is the tree the "
+			"interrupted install built, or '%s' is not the directory it copied; "
+			"refusing to go on", q, qat(sw->parent->path, sw->next, q2), q);
+	return 0;
+}
+
+static int
+exchange(struct ictx *c, int b)
+{
+	struct swap *sw = &c->sw[b];
+
+	if (renameat2(sw->parent->fd, sw->next, sw->parent->fd, sw->name, RENAME_EXCHANGE) != 0)
 		return -1;
-	/* the previous tree, while still at the next tree's name: its staging
-	 * directory goes (its keys are the live ones now), then the tree moves;
-	 * once it is gone from there, this swap is done */
+	(void)fsync(sw->parent->fd);
+	return 0;
+}
+
+/* Exchanged back (an exact undo) the swaps in done[], the directories of
+ * their bases opened again; err keeps its message. -1 when one cannot be. */
+static int
+unswap(struct ictx *c, const int *done)
+{
+	char msg[PKI_ERR_MSG_MAX], q[PKI_QPATH_MAX];
+	int b, code = c->err->code;
+
+	(void)snprintf(msg, sizeof(msg), "%s", c->err->msg);
+	for (b = 0; b < NBASES; b++) {
+		if (!done[b])
+			continue;
+		if (exchange(c, b) != 0)
+			return pki_err_set(c->err, PKI_E_IO, "%s; and '%s' cannot be swapped back: %s",
+				msg, swap_qname(c, b, q), strerror(errno));
+		if (reopen_dirs(c, b, c->sw[b].oino) != 0)
+			return -1;
+	}
+	pki_err_set(c->err, code, "%s", msg);
+	return 0;
+}
+
+/*
+ * Moves the previous tree of base b, now at the next tree's name, to its
+ * place, rid first of the staging directory it still holds (the cert
+ * dir's: its keys are the live ones now). Done when it is gone from there.
+ */
+static int
+move_previous(struct ictx *c, int b)
+{
+	struct swap *sw = &c->sw[b];
+	struct idir *dest = NULL;
+	char q[PKI_QPATH_MAX], q2[PKI_QPATH_MAX];
+	struct stat st;
+	int fd, r;
+
+	swap_qname(c, b, q);
 	fd = openat(sw->parent->fd, sw->next, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
@@ -3130,6 +3159,68 @@ carry_swap(struct ictx *c, int b)
 	    fsync(dest->fd) != 0 || fsync(sw->parent->fd) != 0)
 		return pki_err_set(c->err, PKI_E_IO, "the previous '%s': cannot move it to '%s': %s",
 			q, qat(dest->path, sw->dest_name, q2), strerror(errno));
+	return 0;
+}
+
+/*
+ * Carries out the swaps (planned, or read from an intent file), from
+ * wherever an interrupted run left them, in three rounds: each directory
+ * not yet exchanged is compared with what it held when copied (the kubelet
+ * rotating its certificate into it: that would be lost); then the
+ * exchanges, the kubelet dir first; then the previous trees are moved.
+ * Until the last exchange is done, a change or a failed exchange is undone
+ * (the exchanges made are made again, which puts the directories back) and
+ * 1 is returned with err: nothing has changed, the install can be undone
+ * or given up.
+ */
+static int
+carry_swaps(struct ictx *c)
+{
+	char hex[65], q[PKI_QPATH_MAX];
+	int b, r, fd, done[NBASES] = { 0 };
+
+	for (b = NBASES - 1; b >= 0; b--) {
+		if (!c->sw[b].planned)
+			continue;
+		if ((r = swap_state(c, b)) < 0)
+			return -1;
+		done[b] = r;
+	}
+	for (b = NBASES - 1; b >= 0; b--) {
+		if (!c->sw[b].planned || done[b])
+			continue;
+		swap_qname(c, b, q);
+		if ((fd = openat(c->sw[b].parent->fd, c->sw[b].name, O_RDONLY | O_DIRECTORY |
+			     O_NOFOLLOW | O_CLOEXEC)) < 0)
+			return pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot open: %s", q,
+				strerror(errno));
+		r = swap_stamp(c, b, fd, hex);
+		(void)close(fd);
+		if (r != 0)
+			return -1;
+		if (strcmp(hex, c->sw[b].stamp) != 0) {
+			pki_err_set(c->err, PKI_E_EXISTS, "directory '%s': changed while it was being "
+				"copied for the swap (the kubelet rotating its certificate?)", q);
+			return unswap(c, done) == 0 ? 1 : -1;
+		}
+	}
+	for (b = NBASES - 1; b >= 0; b--) {
+		if (!c->sw[b].planned || done[b])
+			continue;
+		if (exchange(c, b) != 0) {
+			pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot swap it whole with '%s': "
+				"%s%s", swap_qname(c, b, q), c->sw[b].next, strerror(errno),
+				errno == EINVAL || errno == EBUSY || errno == EXDEV ?
+					" (a mount point, or a filesystem that cannot exchange "
+					"directories: use --in-place)" : "");
+			return unswap(c, done) == 0 ? 1 : -1;
+		}
+		done[b] = 1;
+	}
+	for (b = NBASES - 1; b >= 0; b--)
+		if (c->sw[b].planned &&
+		    (reopen_dirs(c, b, c->sw[b].ino) != 0 || move_previous(c, b) != 0))
+			return -1;
 	return 0;
 }
 
@@ -3377,17 +3468,16 @@ commit(struct ictx *c)
 	/* from here on a failure is finished by a rerun, not undone */
 	/* the kubelet's first: the one another writer may have changed since
 	 * it was copied, which can still be undone while nothing is exchanged */
-	for (b = NBASES - 1; b >= 0; b--) {
-		if (!c->sw[b].planned)
-			continue;
-		(void)close(c->sw[b].nfd);
+	for (b = 0; b < NBASES; b++) {
+		if (c->sw[b].nfd >= 0)
+			(void)close(c->sw[b].nfd);
 		c->sw[b].nfd = -1;
-		r = carry_swap(c, b);
-		if (r > 0)
-			goto undo;
-		if (r != 0)
-			goto half_done;
 	}
+	r = carry_swaps(c);
+	if (r > 0)
+		goto undo;
+	if (r != 0)
+		goto half_done;
 	/* the backup is whole (the previous trees of the swaps in it): it gets
 	 * its name, a step of the intent, before any file is replaced */
 	if (c->bk_tmp != NULL) {
