@@ -268,6 +268,26 @@ expect_grep "directory 'r.kl/pki': changed while it was being copied for the swa
 expect_status 0 kpki-kubeconfig $install
 [ "$(cat r.kl/pki/kubelet-client-2026.pem)" = rotated ] || die "the rotated file was lost"
 pairs_match r.kl/pki
+# the cert dir changed while the kubelet dir was being swapped first: all
+# directories are compared before any exchange, so this is undone too
+rm -rf r.node r.kl
+cp -a p.node r.node
+cp -a p.kl r.kl
+before=$(tree_sum r.kl)
+strace -f -qq -o /dev/null -e trace=renameat -e inject=renameat:delay_exit=1500000:when=$at \
+	kpki-kubeconfig $install >out 2>err &
+run=$!
+sleep 0.7
+echo "an admin's file" >r.node/pki/extra.txt
+set +e
+wait $run
+st=$?
+set -e
+[ $st -eq 1 ] || { cat err >&2; die "a swap of a changed cert dir exited $st"; }
+expect_grep "directory 'r.node/pki': changed while it was being copied for the swap" err
+[ "$(tree_sum r.kl)" = "$before" ] || die "an undone install changed the kubelet dir"
+expect_status 0 kpki-kubeconfig $install
+[ "$(cat r.node/pki/extra.txt)" = "an admin's file" ] || die "the admin's file was lost"
 # killed with its intent file written, the directory then changed: the
 # rerun gives the interrupted install up and makes a new one
 rm -rf r.node r.kl
@@ -288,6 +308,11 @@ strace -f -qq -o /dev/null -e trace=fsync -e inject=fsync:signal=KILL:when=$sync
 	kpki-kubeconfig $install >/dev/null 2>&1
 set -e
 [ -e r.node/pki/kpki-staging/kpki-install.intent ] || die "no intent file after the kill"
+# a dry run says it would finish it, and changes nothing
+before=$(tree_sum r.node)$(tree_sum r.kl)
+expect_status 0 kpki-kubeconfig $install --dry-run
+expect_grep "would finish the interrupted install recorded in 'r.node/pki/kpki-staging/kpki-install.intent'" err
+[ "$(tree_sum r.node)$(tree_sum r.kl)" = "$before" ] || die "a dry run changed the tree"
 echo "rotated" >r.kl/pki/kubelet-client-2026.pem
 expect_status 0 kpki-kubeconfig $install
 expect_grep "gave up the interrupted install recorded in 'r.node/pki/kpki-staging/kpki-install.intent', none of which had been carried out: directory 'r.kl/pki': changed while it was being copied" err
