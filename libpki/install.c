@@ -158,7 +158,7 @@ struct ictx {
 	unsigned swap_lines, dash_lines; /* bases with a swap line, a "- -" dir line */
 	/* for the check of a kubeconfig dir given wrong in a renewal */
 	size_t renewed_pairs, kc_entries, kc_missing;
-	int lockfd;	/* the kubeconfig dir, locked */
+	int lockfd[2];	/* pki_pki_lock() */
 };
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -1248,7 +1248,7 @@ plan_pair(struct ictx *c, const char *entry, const struct pki_profile *p,
 		ret = 0;
 		goto out;
 	}
-	c->renewed_pairs += has_crt != 0;
+	c->renewed_pairs += use_staged && has_crt;
 	/* key and certificate both change: the directory is swapped whole
 	 * (unless --in-place), so that the pair is never half old */
 	if (use_staged && has_crt)
@@ -1385,8 +1385,9 @@ check_cluster(struct ictx *c, const char *entry, const struct pki_kubeconfig *in
 
 	if (*want == '\0' || c->o->cluster_name != NULL)
 		return 0;
+	/* "default-cluster": the kubelet's TLS bootstrap wrote it, naming no cluster */
 	if (in_place != NULL && (have = pki_kubeconfig_cluster_name(in_place)) != NULL &&
-	    *have != '\0' && strcmp(have, want) != 0)
+	    *have != '\0' && strcmp(have, "default-cluster") != 0 && strcmp(have, want) != 0)
 		return refuse(c, entry, "the bundle was made for cluster '%s', but the kubeconfig "
 			"in place is of cluster '%s' (--cluster-name overrides)", quote(want, q1),
 			quote(have, q2));
@@ -1591,6 +1592,20 @@ plan_kubeconfig(struct ictx *c, const char *entry, const struct pki_profile *p,
 		return pki_err_set(c->err, PKI_E_INVALID, "profile '%s': kubeconfig path '%s' is "
 			"not a short file name", pki_profile_name(p), name);
 	return plan_kubeconfig_body(c, entry, p, cert);
+}
+
+/* Whether the kubeconfig dir is the cert dir's parent, as kubeadm lays
+ * them out (/etc/kubernetes and /etc/kubernetes/pki). */
+static int
+kc_dir_is_cert_parent(const struct pki_install_opts *o)
+{
+	char a[PATH_MAX], b[PATH_MAX], *slash;
+
+	if (realpath(o->cert_dir, a) == NULL || realpath(o->kc_dir, b) == NULL ||
+	    (slash = strrchr(a, '/')) == NULL)
+		return 0;
+	slash[slash == a] = '\0';
+	return strcmp(a, b) == 0;
 }
 
 /* ---- the node ----------------------------------------------------------------- */
@@ -3579,8 +3594,9 @@ ctx_free(struct ictx *c)
 	for (i = 0; i < NBASES; i++)
 		if (c->sw[i].nfd >= 0)
 			(void)close(c->sw[i].nfd);
-	if (c->lockfd >= 0)
-		(void)close(c->lockfd);
+	for (i = 0; i < 2; i++)
+		if (c->lockfd[i] >= 0)
+			(void)close(c->lockfd[i]);
 	free(c->abs_cert_dir);
 	free(c->abs_kubelet_dir);
 	pki_names_free(&c->made_files);
@@ -3666,7 +3682,7 @@ pki_install_bundle(const struct pki_install_opts *o, const struct pki_bundle *b,
 	memset(&c, 0, sizeof(c));
 	for (i = 0; i < NBASES; i++)
 		c.sw[i].nfd = -1;
-	c.lockfd = -1;
+	c.lockfd[0] = c.lockfd[1] = -1;
 	c.o = o;
 	c.b = b;
 	c.report = report;
@@ -3702,7 +3718,7 @@ pki_install_bundle(const struct pki_install_opts *o, const struct pki_bundle *b,
 	if (bundle_id(&c) != 0)
 		goto out;
 	/* one install (or kpki-csr) at a time; a dry run only looks */
-	if (pki_dir_lock(o->kc_dir, o->dry_run, &c.lockfd, err) != 0)
+	if (pki_pki_lock(o->cert_dir, o->kc_dir, o->dry_run, c.lockfd, err) != 0)
 		goto out;
 	r = replay_intent(&c);
 	if (r < 0 || (r > 0 && o->dry_run)) {
@@ -3747,7 +3763,8 @@ pki_install_bundle(const struct pki_install_opts *o, const struct pki_bundle *b,
 	/* certificates renewed, yet not one of the kubeconfigs there: most
 	 * likely the wrong --kubeconfig-dir, which would get new kubeconfigs
 	 * (and the staged keys) while the real ones stay old */
-	if (c.renewed_pairs > 0 && c.kc_entries > 0 && c.kc_missing == c.kc_entries) {
+	if (c.renewed_pairs > 0 && c.kc_entries > 0 && c.kc_missing == c.kc_entries &&
+	    !kc_dir_is_cert_parent(o)) {
 		char q1[PKI_QPATH_MAX], q2[PKI_QPATH_MAX];
 
 		if (pki_names_addf(refusals, err, "kubeconfig dir '%s': holds none of the "

@@ -57,6 +57,7 @@ struct pki_request {
 	 * encryptionAlgorithm); empty when it is the certificate's */
 	char type_src[320];
 	int staging_fd;		 /* the staging directory, checked; -1 until opened */
+	int lockfd[2];		 /* pki_pki_lock(), from the plan to the free */
 	struct pki_names created; /* directories this run made, parents first */
 	unsigned flags;
 };
@@ -92,6 +93,9 @@ pki_request_free(struct pki_request *r)
 	free(r->node);
 	if (r->staging_fd >= 0)
 		(void)close(r->staging_fd);
+	for (i = 0; i < 2; i++)
+		if (r->lockfd[i] >= 0)
+			(void)close(r->lockfd[i]);
 	pki_names_free(&r->notes);
 	pki_names_free(&r->not_requested);
 	pki_names_free(&r->init_requested);
@@ -876,9 +880,14 @@ pki_request_plan(const struct pki_request_opts *o, struct pki_request **out,
 	if ((r = pki_calloc(1, sizeof(*r), err)) == NULL)
 		goto out;
 	r->staging_fd = -1;
+	r->lockfd[0] = r->lockfd[1] = -1;
 	r->set = o->set;
 	r->flags = o->flags;
 	if (set_dirs(r, o, err) != 0)
+		goto out;
+	/* not while kpki-kubeconfig installs (it swaps the cert dir whole), nor
+	 * beside another kpki-csr: held from the plan to the free */
+	if (pki_pki_lock(r->cert_dir, r->kc_dir, 0, r->lockfd, err) != 0)
 		goto out;
 	/* --reuse-key keeps the current keys whatever the configuration says */
 	if (o->key_type != NULL)
@@ -1276,12 +1285,9 @@ pki_request_execute(struct pki_request *r, const char *bundle_path, time_t now,
 {
 	struct pki_buf text = { 0 };
 	size_t i;
-	int ret = -1, need_staging = 0, lockfd = -1;
+	int ret = -1, need_staging = 0;
 
 	fingerprint[0] = '\0';
-	/* not while kpki-kubeconfig installs (it swaps the cert dir whole) */
-	if (pki_dir_lock(r->kc_dir, 0, &lockfd, err) != 0)
-		goto out;
 	/* again under the lock: an install may have been killed since the plan */
 	if (refuse_interrupted_install(r, err) != 0)
 		goto out;
@@ -1313,8 +1319,6 @@ out:
 		fingerprint[0] = '\0';
 		undo(r);
 	}
-	if (lockfd >= 0)
-		(void)close(lockfd);
 	pki_buf_free(&text);
 	return ret;
 }

@@ -516,3 +516,50 @@ pki_dir_lock(const char *dir, int shared, int *fd, struct pki_err *err)
 			"kpki-kubeconfig is at work in it; try again once it has finished", q);
 	return pki_err_set(err, PKI_E_IO, "directory '%s': cannot lock: %s", q, strerror(e));
 }
+
+/* The real path of the directory that holds path (which need not exist);
+ * "" when that cannot be found. */
+static void
+real_parent(const char *path, char out[PATH_MAX])
+{
+	char buf[PATH_MAX], *slash;
+
+	out[0] = '\0';
+	if (realpath(path, out) != NULL) {
+		slash = strrchr(out, '/');
+		slash[slash == out] = '\0';
+		return;
+	}
+	if (strlen(path) >= sizeof(buf))
+		return;
+	strcpy(buf, path);
+	while ((slash = strrchr(buf, '/')) != NULL && slash[1] == '\0' && slash != buf)
+		*slash = '\0';
+	slash = strrchr(buf, '/');
+	if (slash == NULL)
+		strcpy(buf, ".");
+	else
+		slash[slash == buf] = '\0';
+	if (realpath(buf, out) == NULL)
+		out[0] = '\0';
+}
+
+int
+pki_pki_lock(const char *cert_dir, const char *kc_dir, int shared, int fds[2],
+	struct pki_err *err)
+{
+	char a[PATH_MAX], b[PATH_MAX];
+
+	fds[0] = fds[1] = -1;
+	real_parent(cert_dir, a);
+	if (a[0] != '\0' && pki_dir_lock(a, shared, &fds[0], err) != 0)
+		return -1;
+	if (kc_dir != NULL && realpath(kc_dir, b) != NULL && strcmp(a, b) != 0 &&
+	    pki_dir_lock(b, shared, &fds[1], err) != 0) {
+		if (fds[0] >= 0)
+			(void)close(fds[0]);
+		fds[0] = -1;
+		return -1;
+	}
+	return 0;
+}

@@ -225,7 +225,7 @@ holder=$!
 while [ ! -e held ]; do sleep 0.05; done
 expect_status 1 kpki-kubeconfig --signed rs.yaml --cert-dir l.node/pki --kubeconfig-dir l.node \
 	--kubelet-dir l.kl/pki
-expect_grep "directory 'l.node': another kpki-csr or kpki-kubeconfig is at work in it; try again once it has finished" err
+expect_grep "/l.node': another kpki-csr or kpki-kubeconfig is at work in it; try again once it has finished" err
 expect_status 1 kpki-csr --renew --cert-dir l.node/pki --kubeconfig-dir l.node --bundle l.yaml
 expect_grep "another kpki-csr or kpki-kubeconfig is at work in it" err
 [ "$(tree_sum l.node)" = "$before" ] && [ ! -e l.yaml ] || die "a locked-out run wrote"
