@@ -51,6 +51,7 @@
 #define MAX_OPS		512
 #define MAX_CAS		8
 #define NEXT_SUFFIX	".kpki-next"
+#define OWNER_NAME	".kpki-owner" /* in a backup folder: the cert dir's real path */
 /* what a directory swapped whole may hold: a PKI directory is small */
 #define SWAP_MAX_ENTRIES 4096
 #define SWAP_MAX_BYTES	 (64u * 1024 * 1024)
@@ -2294,7 +2295,35 @@ sweep_stale(struct ictx *c)
 	}
 }
 
-/* Backups a killed run left half made (".kpki-backup-*.partial") go. */
+/* Whether a half-made backup folder belongs to a cert dir whose install
+ * was interrupted (its intent file names it and will finish it). */
+static int
+partial_in_use(struct idir *tmp, const char *name)
+{
+	char owner[PATH_MAX + 64];
+	struct stat st;
+	ssize_t n;
+	int dfd, fd;
+
+	dfd = openat(tmp->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return 0;
+	fd = openat(dfd, OWNER_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	(void)close(dfd);
+	if (fd < 0)
+		return 0;
+	n = read(fd, owner, PATH_MAX);
+	(void)close(fd);
+	if (n <= 1 || owner[n - 1] != '\n' || memchr(owner, '\0', (size_t)n) != NULL)
+		return 0;
+	owner[n - 1] = '\0';
+	(void)snprintf(owner + n - 1, sizeof(owner) - (size_t)n + 1, "/%s/%s", PKI_STAGING_DIR,
+		INTENT_NAME);
+	return owner[0] == '/' && lstat(owner, &st) == 0;
+}
+
+/* Backups a killed run left half made (".kpki-backup-*.partial") go,
+ * unless an interrupted install still needs them. */
 static void
 sweep_partial_backups(struct ictx *c)
 {
@@ -2318,7 +2347,8 @@ sweep_partial_backups(struct ictx *c)
 		size_t len = strlen(de->d_name);
 
 		if (strncmp(de->d_name, ".kpki-backup-", 13) == 0 && len > 21 &&
-		    strcmp(de->d_name + len - 8, ".partial") == 0)
+		    strcmp(de->d_name + len - 8, ".partial") == 0 &&
+		    !partial_in_use(tmp, de->d_name))
 			pki_tree_removeat(tmp->fd, de->d_name, 16);
 	}
 	(void)closedir(dh);
@@ -3330,6 +3360,34 @@ write_backup(struct ictx *c)
 	    pki_names_add(&c->made_dirs, bdir, c->err) != 0)
 		goto out;
 	quote(bdir, q);
+	/* whose it is: another install's sweep leaves it while that cert dir
+	 * has an interrupted install of its own */
+	{
+		char real[PATH_MAX + 1];
+		size_t rl;
+
+		if (realpath(c->o->cert_dir, real) == NULL) {
+			pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot resolve: %s",
+				quote(c->o->cert_dir, q2), strerror(errno));
+			goto out;
+		}
+		rl = strlen(real);
+		real[rl++] = '\n';
+		bfd = openat(tmp->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (bfd < 0 || pki_file_writeat(bfd, bdir, OWNER_NAME, real, rl, 0600, 0,
+				       c->err) != 0) {
+			if (bfd < 0)
+				pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot open: %s", q,
+					strerror(errno));
+			goto out;
+		}
+		(void)close(bfd);
+		bfd = -1;
+		free(sub);
+		if (join3(&sub, bdir, OWNER_NAME, c->err) != 0 ||
+		    pki_names_add(&c->made_files, sub, c->err) != 0)
+			goto out;
+	}
 	for (i = 0; i < c->nbk; i++) {
 		const struct bsrc *s = &c->bk[i];
 		char *slash;

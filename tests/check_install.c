@@ -1007,6 +1007,30 @@ START_TEST(test_unused_staged)
 }
 END_TEST
 
+/* A half-made backup folder is swept, unless the cert dir it names has an
+ * interrupted install that will finish it. */
+START_TEST(test_partial_owned)
+{
+	struct run r;
+	struct stat st;
+	char p1[600], p2[600], other[400], real[4096];
+
+	run_init(&r, "node");
+	(void)snprintf(other, sizeof(other), "%s/other-pki", r.dir);
+	sh("mkdir -p '%s/kpki-staging' && touch '%s/kpki-staging/kpki-install.intent'", other,
+		other);
+	ck_assert_ptr_nonnull(realpath(other, real));
+	(void)snprintf(p1, sizeof(p1), "%s/tmp/.kpki-backup-2000-01-01-00-00-00.partial", r.kc_dir);
+	(void)snprintf(p2, sizeof(p2), "%s/tmp/.kpki-backup-2000-01-01-00-00-01.partial", r.kc_dir);
+	sh("mkdir -p -m 700 '%s/tmp' '%s/pki' '%s/pki' && printf '%%s\\n' '%s' >'%s/.kpki-owner' && "
+	   "printf '/nowhere\\n' >'%s/.kpki-owner'", r.kc_dir, p1, p2, real, p1, p2);
+	ck_assert_msg(run_install(&r, "s.yaml") == 0, "%s", r.err.msg);
+	ck_assert_int_eq(stat(p1, &st), 0);
+	ck_assert_int_ne(lstat(p2, &st), 0);
+	run_free(&r);
+}
+END_TEST
+
 /* A pair caught between its key and its certificate rename, with no intent
  * file to say so: the final key is the new certificate's, so the rerun
  * finishes it. An intent file of another bundle is never carried out. */
@@ -1156,6 +1180,7 @@ install_suite(void)
 	tcase_add_test(tc, test_wrong_kubeconfig_dir);
 	tcase_add_test(tc, test_cluster_name);
 	tcase_add_test(tc, test_unused_staged);
+	tcase_add_test(tc, test_partial_owned);
 	tcase_add_test(tc, test_half_swapped);
 	tcase_add_test(tc, test_embed_false_kubelet);
 	tcase_add_test(tc, test_trust_bundle_ca);
