@@ -3213,23 +3213,29 @@ move_previous(struct ictx *c, int b)
  * not yet exchanged is compared with what it held when copied (the kubelet
  * rotating its certificate into it: that would be lost); then the
  * exchanges, the kubelet dir first; then the previous trees are moved.
- * Until the last exchange is done, a change or a failed exchange is undone
- * (the exchanges made are made again, which puts the directories back) and
- * 1 is returned with err: nothing has changed, the install can be undone
- * or given up.
+ * While no exchange had been made by an interrupted run, a change or a
+ * failed exchange is undone (the exchanges this call made are made again,
+ * which puts the directories back) and 1 is returned with err: nothing has
+ * changed, the install can be undone or given up. Once an interrupted run
+ * has exchanged one, that one stands (what was written in it since would
+ * go): a change elsewhere is warned about and kept in the previous tree,
+ * and a failed exchange is a half-done install to rerun.
  */
 static int
 carry_swaps(struct ictx *c)
 {
-	char hex[65], q[PKI_QPATH_MAX];
-	int b, r, fd, done[NBASES] = { 0 };
+	char hex[65], q[PKI_QPATH_MAX], q2[PKI_QPATH_MAX];
+	int b, r, fd, found = 0, done[NBASES] = { 0 }, ours[NBASES] = { 0 };
 
+	/* exchanges an interrupted run made are never undone: what was written
+	 * in those directories since would go */
 	for (b = NBASES - 1; b >= 0; b--) {
 		if (!c->sw[b].planned)
 			continue;
 		if ((r = swap_state(c, b)) < 0)
 			return -1;
 		done[b] = r;
+		found |= r;
 	}
 	for (b = NBASES - 1; b >= 0; b--) {
 		if (!c->sw[b].planned || done[b])
@@ -3244,9 +3250,16 @@ carry_swaps(struct ictx *c)
 		if (r != 0)
 			return -1;
 		if (strcmp(hex, c->sw[b].stamp) != 0) {
-			pki_err_set(c->err, PKI_E_EXISTS, "directory '%s': changed while it was being "
-				"copied for the swap (the kubelet rotating its certificate?)", q);
-			return unswap(c, done) == 0 ? 1 : -1;
+			if (!found) {
+				pki_err_set(c->err, PKI_E_EXISTS, "directory '%s': changed while it "
+					"was being copied for the swap (the kubelet rotating its "
+					"certificate?)", q);
+				return 1;
+			}
+			/* half carried out already: on, keeping the change in the backup */
+			if (note(c, "warning: '%s' changed after it was copied for the swap; what "
+				    "changed is only in the previous tree", q) != 0)
+				return -1;
 		}
 	}
 	for (b = NBASES - 1; b >= 0; b--) {
@@ -3254,13 +3267,15 @@ carry_swaps(struct ictx *c)
 			continue;
 		if (exchange(c, b) != 0) {
 			pki_err_set(c->err, PKI_E_IO, "directory '%s': cannot swap it whole with '%s': "
-				"%s%s", swap_qname(c, b, q), c->sw[b].next, strerror(errno),
-				errno == EINVAL || errno == EBUSY || errno == EXDEV ?
-					" (a mount point, or a filesystem that cannot exchange "
-					"directories: use --in-place)" : "");
-			return unswap(c, done) == 0 ? 1 : -1;
+				"%s%s", swap_qname(c, b, q), qat(c->sw[b].parent->path, c->sw[b].next,
+				q2), strerror(errno), errno == EINVAL || errno == EBUSY ||
+					errno == EXDEV ? " (a mount point, or a filesystem that "
+					"cannot exchange directories: use --in-place)" : "");
+			if (unswap(c, ours) != 0)
+				return -1;
+			return found ? -1 : 1;
 		}
-		done[b] = 1;
+		done[b] = ours[b] = 1;
 	}
 	for (b = NBASES - 1; b >= 0; b--)
 		if (c->sw[b].planned &&

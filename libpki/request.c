@@ -887,7 +887,8 @@ pki_request_plan(const struct pki_request_opts *o, struct pki_request **out,
 		goto out;
 	/* not while kpki-kubeconfig installs (it swaps the cert dir whole), nor
 	 * beside another kpki-csr: held from the plan to the free */
-	if (pki_pki_lock(r->cert_dir, r->kc_dir, 0, r->lockfd, err) != 0)
+	if (pki_pki_lock(r->cert_dir, r->kc_dir, (o->flags & PKI_REQUEST_PLAN_ONLY) != 0,
+		    r->lockfd, err) != 0)
 		goto out;
 	/* --reuse-key keeps the current keys whatever the configuration says */
 	if (o->key_type != NULL)
@@ -1288,6 +1289,8 @@ pki_request_execute(struct pki_request *r, const char *bundle_path, time_t now,
 	int ret = -1, need_staging = 0;
 
 	fingerprint[0] = '\0';
+	if (r->flags & PKI_REQUEST_PLAN_ONLY)
+		return pki_err_set(err, PKI_E_USAGE, "a plan made for a dry run is not carried out");
 	/* again under the lock: an install may have been killed since the plan */
 	if (refuse_interrupted_install(r, err) != 0)
 		goto out;

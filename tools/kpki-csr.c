@@ -102,7 +102,8 @@ check_opts(const struct opts *o, struct pki_request_opts *ro, enum pki_key_type 
 	ro->kubelet_dir = o->kubelet_dir;
 	ro->flags = (o->renew ? PKI_REQUEST_RENEW : 0) |
 		(o->reuse_key ? PKI_REQUEST_REUSE_KEY : 0) |
-		(o->prefer_config ? PKI_REQUEST_PREFER_CONFIG : 0);
+		(o->prefer_config ? PKI_REQUEST_PREFER_CONFIG : 0) |
+		(o->dry_run ? PKI_REQUEST_PLAN_ONLY : 0);
 	return 0;
 }
 

@@ -288,6 +288,36 @@ expect_grep "directory 'r.node/pki': changed while it was being copied for the s
 [ "$(tree_sum r.kl)" = "$before" ] || die "an undone install changed the kubelet dir"
 expect_status 0 kpki-kubeconfig $install
 [ "$(cat r.node/pki/extra.txt)" = "an admin's file" ] || die "the admin's file was lost"
+# killed after the kubelet dir was exchanged, before the cert dir was: the
+# kubelet writes into its new dir and the cert dir changes; the rerun never
+# undoes the exchange made (that would lose the kubelet's file), it goes
+# on, and what changed in the cert dir is kept in the previous tree
+rm -rf r.node r.kl
+cp -a p.node r.node
+cp -a p.kl r.kl
+strace -f -qq -o x.trace -e trace=renameat2 kpki-kubeconfig $install >/dev/null 2>&1 ||
+	die "an install under strace"
+kx=$(grep -n RENAME_EXCHANGE x.trace | head -1 | cut -d: -f1)
+[ -n "$kx" ] || die "no exchange in the trace"
+rm -rf r.node r.kl
+cp -a p.node r.node
+cp -a p.kl r.kl
+set +e
+strace -f -qq -o /dev/null -e trace=renameat2 -e inject=renameat2:signal=KILL:when=$((kx + 1)) \
+	kpki-kubeconfig $install >/dev/null 2>&1
+set -e
+[ -e r.node/pki/kpki-staging/kpki-install.intent ] || die "no intent file after the kill"
+echo "rotated" >r.kl/pki/kubelet-client-2026.pem
+echo "an admin's file" >r.node/pki/extra.txt
+expect_status 0 kpki-kubeconfig $install
+expect_grep "finished the interrupted install" err
+expect_grep "warning: 'r.node/pki' changed after it was copied for the swap; what changed is only in the previous tree" err
+[ "$(cat r.kl/pki/kubelet-client-2026.pem)" = rotated ] || die "the kubelet's file was lost"
+set -- r.node/tmp/kpki-backup-*/pki/extra.txt
+[ -f "$1" ] || die "the cert dir's change is not in the previous tree"
+pairs_match r.kl/pki
+pairs_match r.node/pki
+no_leftovers
 # killed with its intent file written, the directory then changed: the
 # rerun gives the interrupted install up and makes a new one
 rm -rf r.node r.kl

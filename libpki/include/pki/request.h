@@ -51,6 +51,7 @@
 #define PKI_REQUEST_RENEW	  0x1u /* subjects and SANs from the existing certificates */
 #define PKI_REQUEST_REUSE_KEY	  0x2u /* renew with the current key (cert-dir profiles only) */
 #define PKI_REQUEST_PREFER_CONFIG 0x4u /* renew: the configuration wins over the certificate */
+#define PKI_REQUEST_PLAN_ONLY	  0x8u /* a dry run: no execute follows (a shared lock) */
 
 struct pki_request_opts {
 	const struct pki_profile_set *set;
