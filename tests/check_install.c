@@ -36,21 +36,6 @@ static struct pki_kubeadm *cfg;
 
 /* ---- scaffolding ----------------------------------------------------------- */
 
-static void
-sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-sh(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	ck_assert_msg(system(cmd) == 0, "%s", cmd);
-}
-
 /* A hash of a whole tree: every path, type, mode, link target and content. */
 static struct pki_buf walk;
 static int

@@ -18,21 +18,6 @@
 static char dir[256];
 
 static void
-sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-sh(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	ck_assert_msg(system(cmd) == 0, "%s", cmd);
-}
-
-static void
 setup(void)
 {
 	const char *tmp = getenv("TMPDIR");

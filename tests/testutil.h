@@ -2,6 +2,7 @@
 #ifndef KPKI_TESTUTIL_H
 #define KPKI_TESTUTIL_H
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,21 @@ assert_names(const struct pki_names *n, const char *const *want, size_t count)
 	ck_assert_uint_eq(n->n, count);
 	for (i = 0; i < count; i++)
 		ck_assert_str_eq(n->v[i], want[i]);
+}
+
+/* Runs a shell command made like printf; fails the test if it fails. */
+static inline void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static inline void
+sh(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	ck_assert_msg(system(cmd) == 0, "%s", cmd);
 }
 
 /* Runs one suite and returns the process exit status. */
