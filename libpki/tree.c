@@ -151,6 +151,70 @@ copy_link(struct copy *cp, int sfd, int dfd, const char *name, const struct stat
 	return 0;
 }
 
+/* A directory open at fd, to be listed from its start. */
+static DIR *
+open_listing(int fd, const char *path, const char *rel, struct pki_err *err)
+{
+	char q[PKI_QPATH_MAX];
+	DIR *dh = NULL;
+	int dfd;
+
+	if ((dfd = dup(fd)) < 0 || (dh = fdopendir(dfd)) == NULL) {
+		if (dfd >= 0)
+			(void)close(dfd);
+		pki_err_set(err, PKI_E_IO, "directory '%s': cannot list: %s", qjoin(path, rel, q),
+			strerror(errno));
+		return NULL;
+	}
+	rewinddir(dh); /* the dup shares its offset with fd */
+	return dh;
+}
+
+/*
+ * The next entry of a directory walked (open at fd, listed by dh, rel in
+ * the tree whose top is path): 1 with *de, its path inside the tree (*crel,
+ * allocated; the previous one freed) and its lstat; 0 at the end; -1 with
+ * err. What opt->skip() names is passed over; each entry counts against
+ * opt->max_entries (*entries so far).
+ */
+static int
+next_entry(DIR *dh, int fd, const char *path, const char *rel,
+	const struct pki_tree_copy *opt, size_t *entries, struct dirent **de, char **crel,
+	struct stat *st, struct pki_err *err)
+{
+	char q[PKI_QPATH_MAX];
+	const char *n;
+
+	for (;;) {
+		errno = 0;
+		if ((*de = readdir(dh)) == NULL) {
+			if (errno == 0)
+				return 0;
+			return pki_err_set(err, PKI_E_IO, "directory '%s': cannot list: %s",
+				qjoin(path, rel, q), strerror(errno));
+		}
+		n = (*de)->d_name;
+		if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0)
+			continue;
+		free(*crel);
+		*crel = NULL;
+		if (rel[0] == '\0' ? (*crel = strdup(n)) == NULL :
+				     asprintf(crel, "%s/%s", rel, n) < 0) {
+			*crel = NULL;
+			return pki_err_nomem(err);
+		}
+		if (opt->skip != NULL && opt->skip(*crel, opt->arg))
+			continue;
+		if (++*entries > opt->max_entries)
+			return pki_err_set(err, PKI_E_LIMIT, "directory '%s': more than %zu entries",
+				path, opt->max_entries);
+		if (fstatat(fd, n, st, AT_SYMLINK_NOFOLLOW) != 0)
+			return pki_err_set(err, PKI_E_IO, "'%s': cannot stat: %s",
+				qjoin(path, *crel, q), strerror(errno));
+		return 1;
+	}
+}
+
 static int
 copy_dir(struct copy *cp, int sfd, const char *spath, int dfd, const char *dpath,
 	const char *rel, unsigned depth)
@@ -158,41 +222,16 @@ copy_dir(struct copy *cp, int sfd, const char *spath, int dfd, const char *dpath
 	char *crel = NULL, q[PKI_QPATH_MAX];
 	struct dirent *de;
 	struct stat st;
-	DIR *dh = NULL;
-	int fd, csfd = -1, cdfd = -1, ret = -1;
+	DIR *dh;
+	int r, csfd = -1, cdfd = -1, ret = -1;
 
-	if ((fd = dup(sfd)) < 0 || (dh = fdopendir(fd)) == NULL) {
-		if (fd >= 0)
-			(void)close(fd);
-		return pki_err_set(cp->err, PKI_E_IO, "directory '%s': cannot list: %s",
-			qjoin(spath, rel, q), strerror(errno));
-	}
-	rewinddir(dh); /* the dup shares its offset with sfd */
-	for (errno = 0; (de = readdir(dh)) != NULL; errno = 0) {
+	if ((dh = open_listing(sfd, spath, rel, cp->err)) == NULL)
+		return -1;
+	while ((r = next_entry(dh, sfd, spath, rel, cp->opt, &cp->entries, &de, &crel, &st,
+			cp->err)) > 0) {
 		const char *n = de->d_name;
 
-		if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0)
-			continue;
-		free(crel);
-		crel = NULL;
-		if (rel[0] == '\0' ? (crel = strdup(n)) == NULL :
-				     asprintf(&crel, "%s/%s", rel, n) < 0) {
-			crel = NULL;
-			pki_err_nomem(cp->err);
-			goto out;
-		}
-		if (cp->opt->skip != NULL && cp->opt->skip(crel, cp->opt->arg))
-			continue;
 		qjoin(spath, crel, q);
-		if (++cp->entries > cp->opt->max_entries) {
-			pki_err_set(cp->err, PKI_E_LIMIT, "directory '%s': more than %zu entries",
-				spath, cp->opt->max_entries);
-			goto out;
-		}
-		if (fstatat(sfd, n, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-			pki_err_set(cp->err, PKI_E_IO, "'%s': cannot stat: %s", q, strerror(errno));
-			goto out;
-		}
 		if (cp->opt->dry && S_ISREG(st.st_mode)) {
 			if ((uintmax_t)st.st_size > cp->opt->max_bytes - cp->bytes) {
 				pki_err_set(cp->err, PKI_E_LIMIT, "'%s': the tree holds more than "
@@ -252,11 +291,8 @@ copy_dir(struct copy *cp, int sfd, const char *spath, int dfd, const char *dpath
 			goto out;
 		}
 	}
-	if (errno != 0) {
-		pki_err_set(cp->err, PKI_E_IO, "directory '%s': cannot list: %s",
-			qjoin(spath, rel, q), strerror(errno));
+	if (r < 0)
 		goto out;
-	}
 	ret = 0;
 out:
 	if (csfd >= 0)
@@ -390,42 +426,16 @@ stamp_dir(struct stamp *sp, int fd, const char *path, const char *rel, unsigned 
 	struct pki_buf line = { 0 };
 	struct dirent *de;
 	struct stat st;
-	DIR *dh = NULL;
+	DIR *dh;
 	size_t i;
-	int dfd, cfd = -1, ret = -1;
+	int r, cfd = -1, ret = -1;
 
-	if ((dfd = dup(fd)) < 0 || (dh = fdopendir(dfd)) == NULL) {
-		if (dfd >= 0)
-			(void)close(dfd);
-		return pki_err_set(sp->err, PKI_E_IO, "directory '%s': cannot list: %s",
-			qjoin(path, rel, q), strerror(errno));
-	}
-	rewinddir(dh);
-	for (errno = 0; (de = readdir(dh)) != NULL; errno = 0) {
+	if ((dh = open_listing(fd, path, rel, sp->err)) == NULL)
+		return -1;
+	while ((r = next_entry(dh, fd, path, rel, sp->opt, &sp->entries, &de, &crel, &st,
+			sp->err)) > 0) {
 		const char *n = de->d_name;
 
-		if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0)
-			continue;
-		free(crel);
-		crel = NULL;
-		if (rel[0] == '\0' ? (crel = strdup(n)) == NULL :
-				     asprintf(&crel, "%s/%s", rel, n) < 0) {
-			crel = NULL;
-			pki_err_nomem(sp->err);
-			goto out;
-		}
-		if (sp->opt->skip != NULL && sp->opt->skip(crel, sp->opt->arg))
-			continue;
-		if (++sp->entries > sp->opt->max_entries) {
-			pki_err_set(sp->err, PKI_E_LIMIT, "directory '%s': more than %zu entries",
-				path, sp->opt->max_entries);
-			goto out;
-		}
-		if (fstatat(fd, n, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-			pki_err_set(sp->err, PKI_E_IO, "'%s': cannot stat: %s", qjoin(path, crel, q),
-				strerror(errno));
-			goto out;
-		}
 		pki_buf_free(&line);
 		if (pki_buf_printf(&line, sp->err, "%s%c%o %ju %jd %u %u %jd.%ld %jd.%ld",
 			    crel, 0, (unsigned)st.st_mode, (uintmax_t)st.st_ino, (intmax_t)st.st_size,
@@ -457,11 +467,8 @@ stamp_dir(struct stamp *sp, int fd, const char *path, const char *rel, unsigned 
 		(void)close(cfd);
 		cfd = -1;
 	}
-	if (errno != 0) {
-		pki_err_set(sp->err, PKI_E_IO, "directory '%s': cannot list: %s",
-			qjoin(path, rel, q), strerror(errno));
+	if (r < 0)
 		goto out;
-	}
 	ret = 0;
 out:
 	if (cfd >= 0)
