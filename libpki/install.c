@@ -159,7 +159,7 @@ struct ictx {
 	unsigned swap_lines, dash_lines; /* bases with a swap line, a "- -" dir line */
 	/* for the check of a kubeconfig dir given wrong in a renewal */
 	size_t renewed_pairs, kc_entries, kc_missing;
-	int lockfd[2];	/* pki_pki_lock() */
+	int lockfd[3];	/* pki_pki_lock() */
 };
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -3667,7 +3667,7 @@ ctx_free(struct ictx *c)
 	for (i = 0; i < NBASES; i++)
 		if (c->sw[i].nfd >= 0)
 			(void)close(c->sw[i].nfd);
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 3; i++)
 		if (c->lockfd[i] >= 0)
 			(void)close(c->lockfd[i]);
 	free(c->abs_cert_dir);
@@ -3755,7 +3755,7 @@ pki_install_bundle(const struct pki_install_opts *o, const struct pki_bundle *b,
 	memset(&c, 0, sizeof(c));
 	for (i = 0; i < NBASES; i++)
 		c.sw[i].nfd = -1;
-	c.lockfd[0] = c.lockfd[1] = -1;
+	c.lockfd[0] = c.lockfd[1] = c.lockfd[2] = -1;
 	c.o = o;
 	c.b = b;
 	c.report = report;
@@ -3791,7 +3791,7 @@ pki_install_bundle(const struct pki_install_opts *o, const struct pki_bundle *b,
 	if (bundle_id(&c) != 0)
 		goto out;
 	/* one install (or kpki-csr) at a time; a dry run only looks */
-	if (pki_pki_lock(o->cert_dir, o->kc_dir, o->dry_run, c.lockfd, err) != 0)
+	if (pki_pki_lock(o->cert_dir, o->kc_dir, c.kubelet_dir, o->dry_run, c.lockfd, err) != 0)
 		goto out;
 	r = replay_intent(&c);
 	if (r < 0 || (r > 0 && o->dry_run)) {

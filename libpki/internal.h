@@ -334,13 +334,13 @@ int pki_xattr_copy(int from, int to, const char *what, struct pki_err *err) PKI_
 int pki_dir_lock(const char *dir, int shared, int *fd, struct pki_err *err) PKI_WUR;
 
 /*
- * The locks of an install or a kpki-csr run: the directory holding the cert
- * dir (by its real path: it stays the same when the cert dir is swapped)
- * and the kubeconfig dir when that is another one. fds[0] and fds[1] are
- * -1 when not taken (a directory that does not exist); close them to
- * unlock.
+ * The locks of an install or a kpki-csr run: the directories holding the
+ * cert dir and the kubelet dir (by their real paths: they stay the same
+ * when those are swapped), and the kubeconfig dir; each once. fds[i] is -1
+ * when not taken (a directory that does not exist, or one locked already);
+ * close them to unlock.
  */
-int pki_pki_lock(const char *cert_dir, const char *kc_dir, int shared, int fds[2],
-	struct pki_err *err) PKI_WUR;
+int pki_pki_lock(const char *cert_dir, const char *kc_dir, const char *kubelet_dir,
+	int shared, int fds[3], struct pki_err *err) PKI_WUR;
 
 #endif

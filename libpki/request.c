@@ -57,7 +57,7 @@ struct pki_request {
 	 * encryptionAlgorithm); empty when it is the certificate's */
 	char type_src[320];
 	int staging_fd;		 /* the staging directory, checked; -1 until opened */
-	int lockfd[2];		 /* pki_pki_lock(), from the plan to the free */
+	int lockfd[3];		 /* pki_pki_lock(), from the plan to the free */
 	struct pki_names created; /* directories this run made, parents first */
 	unsigned flags;
 };
@@ -93,7 +93,7 @@ pki_request_free(struct pki_request *r)
 	free(r->node);
 	if (r->staging_fd >= 0)
 		(void)close(r->staging_fd);
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 3; i++)
 		if (r->lockfd[i] >= 0)
 			(void)close(r->lockfd[i]);
 	pki_names_free(&r->notes);
@@ -880,15 +880,15 @@ pki_request_plan(const struct pki_request_opts *o, struct pki_request **out,
 	if ((r = pki_calloc(1, sizeof(*r), err)) == NULL)
 		goto out;
 	r->staging_fd = -1;
-	r->lockfd[0] = r->lockfd[1] = -1;
+	r->lockfd[0] = r->lockfd[1] = r->lockfd[2] = -1;
 	r->set = o->set;
 	r->flags = o->flags;
 	if (set_dirs(r, o, err) != 0)
 		goto out;
 	/* not while kpki-kubeconfig installs (it swaps the cert dir whole), nor
 	 * beside another kpki-csr: held from the plan to the free */
-	if (pki_pki_lock(r->cert_dir, r->kc_dir, (o->flags & PKI_REQUEST_PLAN_ONLY) != 0,
-		    r->lockfd, err) != 0)
+	if (pki_pki_lock(r->cert_dir, r->kc_dir, r->kubelet_dir,
+		    (o->flags & PKI_REQUEST_PLAN_ONLY) != 0, r->lockfd, err) != 0)
 		goto out;
 	/* --reuse-key keeps the current keys whatever the configuration says */
 	if (o->key_type != NULL)

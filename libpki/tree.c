@@ -552,21 +552,32 @@ real_parent(const char *path, char out[PATH_MAX])
 }
 
 int
-pki_pki_lock(const char *cert_dir, const char *kc_dir, int shared, int fds[2],
-	struct pki_err *err)
+pki_pki_lock(const char *cert_dir, const char *kc_dir, const char *kubelet_dir, int shared,
+	int fds[3], struct pki_err *err)
 {
-	char a[PATH_MAX], b[PATH_MAX];
+	char d[3][PATH_MAX];
+	int i, j;
 
-	fds[0] = fds[1] = -1;
-	real_parent(cert_dir, a);
-	if (a[0] != '\0' && pki_dir_lock(a, shared, &fds[0], err) != 0)
-		return -1;
-	if (kc_dir != NULL && realpath(kc_dir, b) != NULL && strcmp(a, b) != 0 &&
-	    pki_dir_lock(b, shared, &fds[1], err) != 0) {
-		if (fds[0] >= 0)
-			(void)close(fds[0]);
-		fds[0] = -1;
-		return -1;
+	fds[0] = fds[1] = fds[2] = -1;
+	real_parent(cert_dir, d[0]);
+	if (kc_dir == NULL || realpath(kc_dir, d[1]) == NULL)
+		d[1][0] = '\0';
+	if (kubelet_dir != NULL)
+		real_parent(kubelet_dir, d[2]);
+	else
+		d[2][0] = '\0';
+	for (i = 0; i < 3; i++) {
+		for (j = 0; j < i && strcmp(d[i], d[j]) != 0; j++)
+			;
+		if (d[i][0] == '\0' || j < i)
+			continue; /* none, or locked already */
+		if (pki_dir_lock(d[i], shared, &fds[i], err) != 0) {
+			for (j = 0; j < i; j++)
+				if (fds[j] >= 0)
+					(void)close(fds[j]);
+			fds[0] = fds[1] = fds[2] = -1;
+			return -1;
+		}
 	}
 	return 0;
 }

@@ -236,6 +236,38 @@ START_TEST(test_lock)
 }
 END_TEST
 
+/* An install's locks: the cert dir's and the kubelet dir's parents and the
+ * kubeconfig dir, each once; a second run is turned away by any of them. */
+START_TEST(test_pki_lock)
+{
+	struct pki_err err;
+	char cert[512], kc[512], kubelet[512], other[512];
+	int a[3], b[3], i;
+
+	(void)snprintf(cert, sizeof(cert), "%s/src/pki", dir);
+	(void)snprintf(kc, sizeof(kc), "%s/src", dir);
+	(void)snprintf(kubelet, sizeof(kubelet), "%s/dst/pki", dir);
+	ck_assert_int_eq(pki_pki_lock(cert, kc, kubelet, 0, a, &err), 0);
+	ck_assert_int_ge(a[0], 0);
+	ck_assert_int_eq(a[1], -1); /* the kubeconfig dir is the cert dir's parent */
+	ck_assert_int_ge(a[2], 0);
+	/* another cert dir, the same kubelet dir */
+	(void)snprintf(other, sizeof(other), "%s/elsewhere/pki", dir);
+	sh("mkdir -p '%s/elsewhere'", dir);
+	ck_assert_int_eq(pki_pki_lock(other, NULL, kubelet, 0, b, &err), -1);
+	ck_assert_int_eq(err.code, PKI_E_EXISTS);
+	ck_assert_int_eq(b[0], -1);
+	ck_assert_int_eq(b[2], -1);
+	for (i = 0; i < 3; i++)
+		if (a[i] >= 0)
+			(void)close(a[i]);
+	ck_assert_int_eq(pki_pki_lock(other, NULL, kubelet, 0, b, &err), 0);
+	for (i = 0; i < 3; i++)
+		if (b[i] >= 0)
+			(void)close(b[i]);
+}
+END_TEST
+
 static Suite *
 tree_suite(void)
 {
@@ -249,6 +281,7 @@ tree_suite(void)
 	tcase_add_test(tc, test_stamp);
 	tcase_add_test(tc, test_remove);
 	tcase_add_test(tc, test_lock);
+	tcase_add_test(tc, test_pki_lock);
 	suite_add_tcase(s, tc);
 	return s;
 }
