@@ -1201,26 +1201,20 @@ dw_end(struct dw *d)
 		d->indent--;
 }
 
-static int
-dump_cert(struct dw *d, const struct pki_cert *cert, const char *what)
+/* What every view of a certificate starts with: its subject, issuer,
+ * serial and validity (in text, with how long is left). */
+static void
+dw_cert_head(struct dw *d, const struct pki_x509info *x)
 {
-	struct pki_x509info x = { 0 };
-	char nb[32], na[32], fp[32 * 3], resid[16];
-	int64_t left;
+	char nb[32], na[32], resid[16];
+	int64_t left = (int64_t)x->not_after - (int64_t)d->now;
 
-	if (pki_cert_info(cert, &x, d->err) != 0) {
-		d->failed = 1;
-		return -1;
-	}
-	pki_time_rfc3339(x.not_before, nb);
-	pki_time_rfc3339(x.not_after, na);
-	left = (int64_t)x.not_after - (int64_t)d->now;
-	hex_colon(x.sha256, sizeof(x.sha256), fp);
-	dw_begin(d, what);
+	pki_time_rfc3339(x->not_before, nb);
+	pki_time_rfc3339(x->not_after, na);
 	dw_str(d, NULL, "type", "certificate");
-	dw_str(d, "subject", "subject", x.subject);
-	dw_str(d, "issuer", "issuer", x.issuer);
-	dw_str(d, "serial", "serial", x.serial);
+	dw_str(d, "subject", "subject", x->subject);
+	dw_str(d, "issuer", "issuer", x->issuer);
+	dw_str(d, "serial", "serial", x->serial);
 	dw_str(d, "not before", "notBefore", nb);
 	if (d->fmt == PKI_FMT_TEXT) {
 		pki_duration_short(left, resid);
@@ -1232,6 +1226,21 @@ dump_cert(struct dw *d, const struct pki_cert *cert, const char *what)
 		jw_str(&d->j, "notAfter", na);
 		jw_int(&d->j, "residualTime", left);
 	}
+}
+
+static int
+dump_cert(struct dw *d, const struct pki_cert *cert, const char *what)
+{
+	struct pki_x509info x = { 0 };
+	char fp[32 * 3];
+
+	if (pki_cert_info(cert, &x, d->err) != 0) {
+		d->failed = 1;
+		return -1;
+	}
+	hex_colon(x.sha256, sizeof(x.sha256), fp);
+	dw_begin(d, what);
+	dw_cert_head(d, &x);
 	dw_pubkey(d, &x.key);
 	dw_str(d, "signature algorithm", "signatureAlgorithm", x.sig_algo);
 	dw_extensions(d, &x);
@@ -1539,36 +1548,18 @@ static int
 dump_issued(struct dw *d, const struct pki_cert *cert)
 {
 	struct pki_x509info x = { 0 };
-	char nb[32], na[32], fp[32 * 3], resid[16];
-	int64_t left;
+	char fp[32 * 3];
 
 	if (pki_cert_info(cert, &x, d->err) != 0) {
 		d->failed = 1;
 		return -1;
 	}
-	pki_time_rfc3339(x.not_before, nb);
-	pki_time_rfc3339(x.not_after, na);
-	left = (int64_t)x.not_after - (int64_t)d->now;
 	hex_colon(x.sha256, sizeof(x.sha256), fp);
 	if (d->fmt != PKI_FMT_TEXT)
 		jw_open(&d->j, "certificate", '{');
 	else
 		dw_begin(d, "certificate");
-	dw_str(d, NULL, "type", "certificate");
-	dw_str(d, "subject", "subject", x.subject);
-	dw_str(d, "issuer", "issuer", x.issuer);
-	dw_str(d, "serial", "serial", x.serial);
-	dw_str(d, "not before", "notBefore", nb);
-	if (d->fmt == PKI_FMT_TEXT) {
-		pki_duration_short(left, resid);
-		if (left < 0)
-			dw_textf(d, "not after: %s (expired)\n", na);
-		else
-			dw_textf(d, "not after: %s (%s left)\n", na, resid);
-	} else {
-		jw_str(&d->j, "notAfter", na);
-		jw_int(&d->j, "residualTime", left);
-	}
+	dw_cert_head(d, &x);
 	dw_str(d, "SHA-256 fingerprint", "sha256Fingerprint", fp);
 	dw_end(d);
 	pki_x509info_free(&x);
