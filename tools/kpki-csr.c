@@ -168,19 +168,9 @@ main(int argc, const char **argv)
 	poptSetOtherOptionHelp(pc, USAGE);
 	while ((rc = poptGetNextOpt(pc)) > 0)
 		;
-	if (rc < -1) {
-		status = bad_option(pc, rc);
+	if ((status = options_done(pc, rc, o.version, "no arguments are taken")) >= 0)
 		goto out;
-	}
-	if (o.version) {
-		printf(PROG " " PKI_VERSION "\n");
-		status = EXIT_SUCCESS;
-		goto out;
-	}
-	if (poptPeekArg(pc) != NULL) {
-		status = usage_error("no arguments are taken");
-		goto out;
-	}
+	status = EXIT_FAILURE;
 	if (check_opts(&o, &ro, &kt, &only, &err) != 0) {
 		status = usage_error(err.msg);
 		goto out;

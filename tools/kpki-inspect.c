@@ -146,15 +146,9 @@ main(int argc, const char **argv)
 	poptSetOtherOptionHelp(pc, "[OPTION...] [FILE...]");
 	while ((rc = poptGetNextOpt(pc)) > 0)
 		;
-	if (rc < -1) {
-		status = bad_option(pc, rc);
+	if ((status = options_done(pc, rc, o.version, NULL)) >= 0)
 		goto out;
-	}
-	if (o.version) {
-		printf(PROG " " PKI_VERSION "\n");
-		status = EXIT_SUCCESS;
-		goto out;
-	}
+	status = EXIT_FAILURE;
 	files = poptGetArgs(pc);
 	if (o.output != NULL && pki_format_parse(o.output, &fmt, &err) != 0) {
 		status = usage_error(err.msg);

@@ -230,19 +230,10 @@ main(int argc, const char **argv)
 		}
 		free(arg);
 	}
-	if (rc < -1) {
-		status = bad_option(pc, rc);
+	if ((status = options_done(pc, rc, o.version,
+		     "unexpected argument; files are named with options")) >= 0)
 		goto out;
-	}
-	if (o.version) {
-		printf(PROG " " PKI_VERSION "\n");
-		status = EXIT_SUCCESS;
-		goto out;
-	}
-	if (poptPeekArg(pc) != NULL) {
-		status = usage_error("unexpected argument; files are named with options");
-		goto out;
-	}
+	status = EXIT_FAILURE;
 	if ((problem = check_opts(&o, &embed)) != NULL) {
 		status = usage_error(problem);
 		goto out;

@@ -56,4 +56,24 @@ bad_option(poptContext pc, int rc)
 	return usage_error(msg);
 }
 
+/*
+ * What every tool does once popt stopped at rc: a bad option is a usage
+ * error, --version prints the version and ends, and an argument where the
+ * tool takes none (no_args, the complaint; NULL when it takes files) is a
+ * usage error. Returns -1 to go on, else the exit status.
+ */
+static inline int
+options_done(poptContext pc, int rc, int version, const char *no_args)
+{
+	if (rc < -1)
+		return bad_option(pc, rc);
+	if (version) {
+		printf(PROG " " PKI_VERSION "\n");
+		return EXIT_SUCCESS;
+	}
+	if (no_args != NULL && poptPeekArg(pc) != NULL)
+		return usage_error(no_args);
+	return -1;
+}
+
 #endif
