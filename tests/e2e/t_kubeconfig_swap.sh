@@ -230,6 +230,24 @@ expect_status 1 kpki-csr --renew --cert-dir l.node/pki --kubeconfig-dir l.node -
 expect_grep "another kpki-csr or kpki-kubeconfig is at work in it" err
 [ "$(tree_sum l.node)" = "$before" ] && [ ! -e l.yaml ] || die "a locked-out run wrote"
 wait $holder
+# a shared hold (a dry run's, a monitoring look) lets dry runs through,
+# never a run that writes
+/usr/bin/python3 - <<'PY' &
+import fcntl, os, time
+fd = os.open("l.node", os.O_RDONLY | os.O_DIRECTORY)
+fcntl.flock(fd, fcntl.LOCK_SH)
+open("held.sh", "w").close()
+time.sleep(3)
+PY
+holder=$!
+while [ ! -e held.sh ]; do sleep 0.05; done
+expect_status 0 kpki-csr --renew --dry-run --cert-dir l.node/pki --kubeconfig-dir l.node
+expect_status 0 kpki-kubeconfig --signed rs.yaml --cert-dir l.node/pki --kubeconfig-dir l.node \
+	--kubelet-dir l.kl/pki --dry-run
+expect_status 1 kpki-csr --renew --cert-dir l.node/pki --kubeconfig-dir l.node --bundle l.yaml
+expect_grep "another kpki-csr or kpki-kubeconfig is at work in it" err
+[ "$(tree_sum l.node)" = "$before" ] && [ ! -e l.yaml ] || die "a locked-out run wrote"
+wait $holder
 
 # the kubelet rotating its certificate while its directory is being
 # swapped: a file written there after the copy was made would be lost, so
